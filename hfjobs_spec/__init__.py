@@ -1,0 +1,3 @@
+"""hfjobs-spec: GitOps for Hugging Face Jobs."""
+
+__version__ = "0.1.0"

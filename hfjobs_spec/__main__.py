@@ -1,0 +1,3 @@
+from hfjobs_spec.cli import main
+
+raise SystemExit(main())
