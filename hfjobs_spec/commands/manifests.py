@@ -1,0 +1,54 @@
+"""`validate` and `render`: load the project's manifests and report on them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfjobs_spec.errors import ManifestErrors, ManifestIssue
+from hfjobs_spec.manifest.loader import LoadResult, load_manifests
+from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
+
+
+@dataclass(frozen=True)
+class ManifestSettings:
+    """Which project and environment, and which files (none: the project's jobs_dir)."""
+
+    project: ProjectOptions
+    paths: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Validation:
+    issues: tuple[ManifestIssue, ...]
+    files: tuple[str, ...]
+    jobs: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validation:
+    """Every problem in the project file and the manifests, collected in one pass."""
+    try:
+        project = load_project(settings.project)
+    except ManifestErrors as exc:
+        return Validation(issues=exc.issues, files=(), jobs=0)
+    result = _load(project, settings, environ)
+    return Validation(issues=result.issues, files=result.files, jobs=len(result.specs))
+
+
+def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[Project, tuple[JobSpec, ...]]:
+    """The project and its valid specs; raises `ManifestErrors` if anything is invalid."""
+    project = load_project(settings.project)
+    result = _load(project, settings, environ)
+    if not result.ok:
+        raise ManifestErrors(result.issues)
+    return project, result.specs
+
+
+def _load(project: Project, settings: ManifestSettings, environ: Mapping[str, str]) -> LoadResult:
+    return load_manifests(project, settings.paths, cwd=settings.project.cwd, environ=environ)

@@ -1,0 +1,29 @@
+"""Label rules shared by validation and reconciliation: the Hub's charset and our ownership keys."""
+
+from __future__ import annotations
+
+import re
+
+LABEL_MAX_LENGTH = 100
+LABEL_PATTERN = r"^[A-Za-z0-9_-]+$"
+LABEL_VALUE_PATTERN = r"^[A-Za-z0-9_-]*$"
+LABEL_RE = re.compile(LABEL_PATTERN)
+LABEL_VALUE_RE = re.compile(LABEL_VALUE_PATTERN)
+
+# Ownership labels stamped on everything apply creates. Their prefix is reserved in manifests.
+RESERVED_PREFIX = "hfjobs-"
+MANAGED_BY = "hfjobs-managed-by"
+MANAGED_BY_VALUE = "hfjobs-spec"
+PROJECT = "hfjobs-project"
+MANIFEST_NAME = "hfjobs-name"
+SPEC_HASH = "hfjobs-spec-hash"
+PROTECT = "hfjobs-protect"
+# The Hub's own display-name label; we set it to the manifest name.
+HUB_NAME = "name"
+
+RESERVED_KEYS = (HUB_NAME,)
+
+
+def is_reserved(key: str) -> bool:
+    """Keys that apply sets itself and a manifest may not use."""
+    return key in RESERVED_KEYS or key.startswith(RESERVED_PREFIX)

@@ -1,0 +1,1 @@
+"""Everything that happens to a manifest before the Hub is involved."""

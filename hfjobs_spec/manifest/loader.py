@@ -1,0 +1,115 @@
+"""The manifest pipeline: read -> parse (with positions) -> defaults -> render -> validate -> JobSpec.
+
+Every file is processed and every problem collected, so one run reports all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.manifest.defaults import apply_defaults
+from hfjobs_spec.manifest.model import JobSpec, SourceRef
+from hfjobs_spec.manifest.normalize import to_job_spec
+from hfjobs_spec.manifest.project import Project, iter_manifest_files
+from hfjobs_spec.manifest.render import RenderContext, Renderer
+from hfjobs_spec.manifest.schema import job_schema
+from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
+from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
+from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
+
+_VALIDATOR = make_validator(job_schema())
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Valid specs (sorted by name), every issue found, and the files read."""
+
+    specs: tuple[JobSpec, ...]
+    issues: tuple[ManifestIssue, ...]
+    files: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
+                   environ: Mapping[str, str]) -> LoadResult:
+    """Load the given files or folders (default: the project's jobs_dir) into canonical specs."""
+    files = iter_manifest_files(project, paths, cwd)
+    renderer = Renderer(RenderContext(vars=project.vars, project=project.id,
+                                      environment=project.environment, environ=environ))
+    scripts = ScriptReader(project.root)
+    issues: list[ManifestIssue] = []
+    specs: list[JobSpec] = []
+    first_seen: dict[str, SourceRef] = {}
+    for file in files:
+        display = project.display(file)
+        for doc in _documents(file, display, issues):
+            spec = _load_document(doc, project, renderer, scripts, issues)
+            if spec is None:
+                continue
+            earlier = first_seen.get(spec.name)
+            if earlier is not None:
+                position = doc.position(("name",))
+                issues.append(ManifestIssue(position.file, position.line, position.column, "name",
+                                            f"{spec.name!r} is already used by {earlier.file}:{earlier.line}; "
+                                            "names must be unique in the project"))
+                continue
+            assert spec.source is not None
+            first_seen[spec.name] = spec.source
+            specs.append(spec)
+    return LoadResult(
+        specs=tuple(sorted(specs, key=lambda s: s.name)),
+        issues=tuple(sorted(set(issues))),
+        files=tuple(project.display(f) for f in files),
+    )
+
+
+def _documents(file: Path, display: str, issues: list[ManifestIssue]) -> list[Located]:
+    try:
+        return list(parse_documents(read_text(str(file), display), display))
+    except YamlError as exc:
+        issues.append(exc.issue)
+        return []
+
+
+def _load_document(doc: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
+                   issues: list[ManifestIssue]) -> JobSpec | None:
+    if not isinstance(doc.data, dict):
+        issues.append(ManifestIssue(doc.start.file, doc.start.line, doc.start.column, "",
+                                    "each YAML document must be a mapping of job fields"))
+        return None
+    merged = apply_defaults(doc, project.defaults)
+    rendered, render_issues = _render(merged, renderer)
+    issues.extend(render_issues)
+    # Still check the rest of the document, but not the fields whose templates failed.
+    broken = {issue.field for issue in render_issues}
+    found = [issue for issue in schema_issues(_VALIDATOR, rendered) if not _under(issue.field, broken)]
+    if not found and not render_issues:
+        found = semantic_issues(rendered, scripts)
+    issues.extend(found)
+    if found or render_issues:
+        return None
+    return to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts,
+                       source=SourceRef(doc.start.file, doc.start.line), written=rendered.scalar_text)
+
+
+def _render(doc: Located, renderer: Renderer) -> tuple[Located, list[ManifestIssue]]:
+    """Render `name` first so every other field can use `{{ name }}`."""
+    data: dict[str, Any] = doc.data
+    extra: dict[str, Any] = {}
+    issues: list[ManifestIssue] = []
+    if "name" in data:
+        name, issues = renderer.render_value(data["name"], ("name",), doc)
+        extra["name"] = name
+    rendered, more = renderer.render(doc, extra)
+    return rendered, issues + more
+
+
+def _under(field: str, roots: set[str]) -> bool:
+    return any(field == root or field.startswith((root + ".", root + "[")) for root in roots)

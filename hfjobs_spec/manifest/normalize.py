@@ -1,0 +1,99 @@
+"""Turn a valid job document into its canonical `JobSpec`: defaults applied, values normalised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hfjobs_spec.flavors import DEFAULT_FLAVOR
+from hfjobs_spec.manifest.model import (
+    DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_UV_IMAGE,
+    HF_TOKEN_REFERENCE,
+    JobSpec,
+    SecretKind,
+    ScriptSpec,
+    SecretRef,
+    SourceRef,
+    VolumeSpec,
+)
+from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url, parse_timeout
+from hfjobs_spec.manifest.yaml_source import Path_
+
+
+def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptReader,
+                source: SourceRef | None = None, written: Mapping[Path_, str] | None = None) -> JobSpec:
+    """Build the canonical spec.
+
+    `namespace` is the project/environment default, used when the job sets none. `written` maps
+    paths of numbers and booleans to their text as written, so `VERSION: 1.10` stays "1.10".
+    """
+    written = written or {}
+    script = _script(data.get("script"), scripts)
+    image = data.get("image") or (DEFAULT_UV_IMAGE if script is not None else "")
+    return JobSpec(
+        name=data["name"],
+        namespace=data.get("namespace", namespace),
+        image=image,
+        command=tuple(data["command"]) if script is None else None,
+        script=script,
+        script_args=tuple(str(arg) for arg in data.get("script_args", ())),
+        dependencies=tuple(data.get("dependencies", ())),
+        python=data.get("python"),
+        flavor=data.get("flavor", DEFAULT_FLAVOR),
+        timeout=parse_timeout(data["timeout"]) if "timeout" in data else DEFAULT_TIMEOUT_SECONDS,
+        attempts=data.get("attempts", 1),
+        env=tuple(sorted((name, written.get(("env", name)) or env_text(value))
+                         for name, value in data.get("env", {}).items())),
+        secrets=_secrets(data.get("secrets", {})),
+        labels=tuple(sorted((key, str(value)) for key, value in data.get("labels", {}).items())),
+        volumes=tuple(sorted((_volume(v) for v in data.get("volumes", ())), key=lambda v: v.mount_path)),
+        expose=tuple(sorted(data.get("expose", ()))),
+        expose_public=tuple(sorted(data.get("expose_public", ()))),
+        schedule=data.get("schedule"),
+        suspend=bool(data.get("suspend", False)),
+        concurrency=bool(data.get("concurrency", False)),
+        protect=bool(data.get("protect", False)),
+        source=source,
+    )
+
+
+def env_text(value: Any) -> str:
+    """Environment values are strings; YAML booleans read as `true`/`false`, as most programs expect."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _script(script: str | None, scripts: ScriptReader) -> ScriptSpec | None:
+    if script is None:
+        return None
+    if is_url(script):
+        return ScriptSpec(url=script)
+    loaded = scripts.read(script)
+    assert isinstance(loaded, ScriptFile), "semantic validation admits only readable scripts"
+    return ScriptSpec(path=loaded.path, content=loaded.content, sha256=loaded.sha256)
+
+
+def _secrets(secrets: dict[str, str] | list[str]) -> tuple[SecretRef, ...]:
+    pairs = secrets.items() if isinstance(secrets, dict) else ((name, f"${name}") for name in secrets)
+    refs = []
+    for name, reference in pairs:
+        source = reference.lstrip("$").strip("{}")
+        kind: SecretKind = "hf_token" if source == HF_TOKEN_REFERENCE else "env"
+        refs.append(SecretRef(name=name, source=source, kind=kind))
+    return tuple(sorted(refs, key=lambda ref: ref.name))
+
+
+def _volume(volume: dict[str, Any]) -> VolumeSpec:
+    mount = "/" + "/".join(part for part in volume["mount_path"].split("/") if part)
+    is_repo = volume["type"] != "bucket"
+    return VolumeSpec(
+        type=volume["type"],
+        source=volume["source"],
+        mount_path=mount,
+        revision=volume.get("revision", "main") if is_repo else None,
+        # Repositories are always read-only on the Hub; saying so explicitly or not means the same.
+        read_only=True if is_repo else bool(volume.get("read_only", False)),
+        path=volume.get("path"),
+    )

@@ -1,0 +1,187 @@
+"""The project file `hfjobs.yaml`: discovery, validation, environments and variables."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
+from hfjobs_spec.manifest.schema import project_schema
+from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
+from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, read_text
+
+PROJECT_FILE = "hfjobs.yaml"
+DEFAULT_JOBS_DIR = "jobs"
+
+
+@dataclass(frozen=True)
+class ProjectOptions:
+    """How the user asked for the project: where to look, which environment, which extra variables."""
+
+    project_dir: Path | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+    environment: str | None = None
+    var_overrides: tuple[str, ...] = ()
+    values_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class DefaultsLayer:
+    """Job defaults from one place in the project file, with their positions."""
+
+    located: Located
+    path: Path_
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        data: Any = self.located.data
+        for part in self.path:
+            data = data[part]
+        return data  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, valid project file with the selected environment applied."""
+
+    root: Path
+    file: str
+    id: str
+    namespace: str | None
+    jobs_dir: str
+    prune: bool
+    vars: Mapping[str, Any]
+    defaults: tuple[DefaultsLayer, ...]
+    environment: str | None
+    environments: tuple[str, ...]
+
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the project root when inside it."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find_project_root(options: ProjectOptions) -> Path:
+    if options.project_dir is not None:
+        root = (options.cwd / options.project_dir).resolve()
+        if not (root / PROJECT_FILE).is_file():
+            raise ProjectError(f"no {PROJECT_FILE} in {options.project_dir}")
+        return root
+    here = options.cwd.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return candidate
+    raise ProjectError(
+        f"no {PROJECT_FILE} found in {here} or any parent folder; create one (see README) or pass --project-dir"
+    )
+
+
+def load_project(options: ProjectOptions) -> Project:
+    """Find, parse and validate the project file and apply the chosen environment and variables."""
+    root = find_project_root(options)
+    display = PROJECT_FILE
+    located = _parse_single(root / PROJECT_FILE, display)
+    issues = schema_issues(make_validator(project_schema()), located)
+    if issues:
+        raise ManifestErrors(issues)
+    data: dict[str, Any] = located.data
+    environments = data.get("environments", {})
+    layers = [DefaultsLayer(located, ("defaults",))] if "defaults" in data else []
+    namespace = data.get("namespace")
+    variables = copy.deepcopy(data.get("vars", {}))
+    name = options.environment
+    if name is not None:
+        if name not in environments:
+            known = ", ".join(sorted(environments)) or "none"
+            raise ProjectError(
+                f"unknown environment {name!r}{did_you_mean(name, environments)} (defined in {display}: {known})"
+            )
+        chosen = environments[name]
+        namespace = chosen.get("namespace", namespace)
+        variables = deep_merge(variables, chosen.get("vars", {}))
+        if "defaults" in chosen:
+            layers.append(DefaultsLayer(located, ("environments", name, "defaults")))
+    for values_file in options.values_files:
+        variables = deep_merge(variables, _load_values_file(options.cwd / values_file, str(values_file)))
+    for assignment in options.var_overrides:
+        variables = deep_merge(variables, parse_var(assignment))
+    return Project(
+        root=root,
+        file=display,
+        id=data["project"],
+        namespace=namespace,
+        jobs_dir=data.get("jobs_dir", DEFAULT_JOBS_DIR),
+        prune=data.get("prune", True),
+        vars=variables,
+        defaults=tuple(layers),
+        environment=name,
+        environments=tuple(sorted(environments)),
+    )
+
+
+def _parse_single(path: Path, display: str) -> Located:
+    try:
+        documents = list(parse_documents(read_text(str(path), display), display))
+    except YamlError as exc:
+        raise ManifestErrors([exc.issue]) from None
+    if len(documents) != 1 or not isinstance(documents[0].data, dict):
+        where = documents[0].start if documents else None
+        raise ManifestErrors([ManifestIssue(display, where.line if where else 1, where.column if where else 1,
+                                            "", "must hold exactly one YAML mapping")])
+    return documents[0]
+
+
+def _load_values_file(path: Path, display: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise ProjectError(f"--values file {display} does not exist")
+    located = _parse_single(path, display)
+    return located.data  # type: ignore[no-any-return]
+
+
+def parse_var(assignment: str) -> dict[str, Any]:
+    """`a.b=3` -> `{"a": {"b": 3}}`. Values are read as YAML scalars, so `3` is a number; quote to keep text."""
+    key, sep, raw = assignment.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(part.isidentifier() for part in parts):
+        raise ProjectError(f"--var {assignment!r}: expected KEY=VALUE with KEY like name or section.name")
+    try:
+        value: Any = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, (dict, list)) or not isinstance(value, (str, int, float, bool, type(None))):
+        value = raw  # structure only comes from --values files; a flow-looking string stays a string
+    result: dict[str, Any] = {parts[-1]: value}
+    for part in reversed(parts[:-1]):
+        result = {part: result}
+    return result
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else in `override` replaces what `base` had."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def iter_manifest_files(project: Project, paths: Sequence[Path], cwd: Path) -> list[Path]:
+    """The YAML files to load: the given files and folders (recursively), or the project's jobs_dir."""
+    targets = [cwd / p for p in paths] if paths else [project.root / project.jobs_dir]
+    found: list[Path] = []
+    for target in targets:
+        if target.is_dir():
+            found.extend(p for p in target.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif target.exists() or paths:
+            found.append(target)
+    unique = {p.resolve(): p for p in found}
+    return sorted(unique.values(), key=lambda p: project.display(p))

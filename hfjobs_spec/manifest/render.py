@@ -1,0 +1,189 @@
+"""Sandboxed Jinja rendering of string leaves, after YAML parsing.
+
+Templates only ever replace a string leaf, so they cannot change a document's structure and every
+error keeps the position of the leaf it came from. A leaf that is exactly one `{{ expression }}`
+keeps the expression's native type (a list, an int); anything else renders to a string.
+Secret references (`$NAME`, `${NAME}`) contain no Jinja markers and pass through untouched.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
+
+_MARKERS = ("{{", "{%", "{#")
+_WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}$", re.DOTALL)
+MAX_RENDERED_CHARS = 100_000
+_MAX_EXPONENT = 256
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What templates can see. `environ` backs `env('NAME', default)`; pass it in to keep rendering pure."""
+
+    vars: Mapping[str, Any]
+    project: str
+    environment: str | None
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+class _EnvLookupError(Exception):
+    pass
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The Jinja sandbox, also refusing arithmetic that would exhaust memory or time."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        if op == "**":
+            if isinstance(right, (int, float)) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is too large")
+            return operator.pow(left, right)
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_RENDERED_CHARS:
+                raise SecurityError("repetition result is too large")
+        return super().call_binop(context, op, left, right)
+
+
+def _build_environment() -> _Sandbox:
+    environment = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    # Drop the helpers that have served sandbox escapes elsewhere; templates need data, not objects.
+    environment.globals = {"range": environment.globals["range"]}
+    return environment
+
+
+class Renderer:
+    """Renders the string leaves of documents. One instance caches compiled templates across files."""
+
+    def __init__(self, context: RenderContext) -> None:
+        self.context = context
+        self.environment = _build_environment()
+        self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
+
+    def render(self, located: Located, extra: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
+        """Render every string leaf of `located.data`; return the new document and any errors."""
+        variables = self._variables(extra or {})
+        issues: list[ManifestIssue] = []
+        data = self._walk(located.data, (), located, variables, issues)
+        rendered = Located(data=data, start=located.start, values=located.values, keys=located.keys,
+                           block_scalars=located.block_scalars, scalar_text=located.scalar_text)
+        return rendered, issues
+
+    def render_value(self, value: Any, path: Path_, located: Located,
+                     extra: Mapping[str, Any] | None = None) -> tuple[Any, list[ManifestIssue]]:
+        """Render one value (e.g. the job name, before the rest of the document can see it)."""
+        issues: list[ManifestIssue] = []
+        result = self._walk(value, path, located, self._variables(extra or {}), issues)
+        return result, issues
+
+    def _variables(self, extra: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "vars": self.context.vars,
+            "project": self.context.project,
+            "environment": self.context.environment,
+            "env": self._env_function,
+            **extra,
+        }
+
+    def _env_function(self, name: str, default: Any = _MISSING) -> Any:
+        value = self.context.environ.get(str(name))
+        if value is not None:
+            return value
+        if default is _MISSING:
+            raise _EnvLookupError(f"environment variable {name!r} is not set and env() was given no default")
+        return default
+
+    def _walk(self, value: Any, path: Path_, located: Located, variables: dict[str, Any],
+              issues: list[ManifestIssue]) -> Any:
+        if isinstance(value, dict):
+            return {key: self._walk(item, (*path, key), located, variables, issues) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._walk(item, (*path, index), located, variables, issues) for index, item in enumerate(value)]
+        if isinstance(value, str) and any(marker in value for marker in _MARKERS):
+            try:
+                return self._render_leaf(value, variables)
+            except Exception as exc:  # user templates can raise anything; each becomes a located error
+                issues.append(self._issue(exc, path, located))
+                return value
+        return value
+
+    def _render_leaf(self, source: str, variables: dict[str, Any]) -> Any:
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            compiled = self._compile(source)
+            self._compiled[source] = compiled
+        result = compiled(variables)
+        if isinstance(result, Undefined):
+            str(result)  # raises the UndefinedError that explains what is missing
+        plain = _plain_data(result)
+        if isinstance(plain, str) and len(plain) > MAX_RENDERED_CHARS:
+            raise SecurityError(f"rendered value is longer than {MAX_RENDERED_CHARS:,} characters")
+        return plain
+
+    def _compile(self, source: str) -> Callable[[Mapping[str, Any]], Any]:
+        whole = _WHOLE_EXPRESSION.match(source)
+        if whole:
+            expression = self.environment.compile_expression(whole.group("expr"), undefined_to_none=False)
+            return lambda variables: expression(**variables)
+        template = self.environment.from_string(source)
+        return lambda variables: template.render(**variables)
+
+    def _issue(self, exc: Exception, path: Path_, located: Located) -> ManifestIssue:
+        position = located.position(path)
+        line = position.line
+        if isinstance(exc, TemplateSyntaxError):
+            offset = (exc.lineno or 1) - 1 + (1 if path in located.block_scalars else 0)
+            line += offset
+            message = f"template syntax error: {exc.message}"
+        elif isinstance(exc, SecurityError):
+            message = f"unsafe template: {exc}"
+        elif isinstance(exc, UndefinedError):
+            message = f"undefined in template: {_explain_undefined(str(exc), self.context.vars)}"
+        elif isinstance(exc, (_EnvLookupError, _NotData)):
+            message = str(exc)
+        else:
+            message = f"template failed: {type(exc).__name__}: {exc}"
+        return ManifestIssue(position.file, line, position.column if line == position.line else 1,
+                             format_path(path), message)
+
+
+class _NotData(TypeError):
+    pass
+
+
+def _plain_data(value: Any) -> Any:
+    """Template results must be YAML-like data; a function or object is an error, not a string."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)  # Markup and other str subclasses become plain str
+    if isinstance(value, (list, tuple)):
+        return [_plain_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _plain_data(item) for key, item in value.items()}
+    raise _NotData(f"expression produced a {type(value).__name__}, not data (a string, number, list or mapping)")
+
+
+def _explain_undefined(message: str, variables: Mapping[str, Any]) -> str:
+    """Add a "did you mean" for misspelt `vars` keys."""
+    found = re.search(r"has no attribute '([^']+)'", message) or re.search(r"'([^']+)' is undefined", message)
+    if found:
+        close = difflib.get_close_matches(found.group(1), [str(k) for k in variables], n=1, cutoff=0.6)
+        if close:
+            return f"{message}; did you mean vars.{close[0]}?"
+    return message
+

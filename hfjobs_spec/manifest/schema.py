@@ -1,0 +1,249 @@
+"""The JSON Schemas for job manifests and the project file, built from the same constants the code uses.
+
+`schemas/*.schema.json` in the repository are these values written out (`hfjobs-spec schema`); a test
+fails if they drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from hfjobs_spec import labels
+from hfjobs_spec.flavors import FLAVORS
+
+API_VERSION = "hfjobs/v1"
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+NAME_MAX_LENGTH = 63
+NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SECRET_REF_PATTERN = r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$"
+TIMEOUT_PATTERN = r"^[0-9]+(\.[0-9]+)?[smhd]?$"
+SCHEDULE_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually")
+SCHEDULE_PATTERN = r"^(@[a-z]+|\S+( +\S+){4})$"
+VOLUME_TYPES = ("bucket", "model", "dataset", "space")
+REPO_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+_PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
+_STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+
+_VOLUME: dict[str, Any] = {
+    "type": "object",
+    "description": "A Hub repository or bucket mounted into the container.",
+    "additionalProperties": False,
+    "required": ["type", "source", "mount_path"],
+    "properties": {
+        "type": {"enum": list(VOLUME_TYPES), "description": "What to mount."},
+        "source": {"type": "string", "pattern": REPO_ID_PATTERN, "description": "`namespace/name` on the Hub."},
+        "mount_path": {"type": "string", "pattern": "^/", "description": "Absolute path in the container."},
+        "revision": {"type": "string", "minLength": 1, "description": "Branch, tag or commit (repositories only)."},
+        "read_only": {"type": "boolean", "description": "Repositories are always read-only; buckets default to read-write."},
+        "path": {"type": "string", "minLength": 1, "description": "Mount only this sub-folder of the source."},
+    },
+}
+
+JOB_PROPERTIES: dict[str, Any] = {
+    "apiVersion": {"const": API_VERSION, "description": "Manifest format version."},
+    "name": {
+        "type": "string",
+        "pattern": NAME_PATTERN,
+        "maxLength": NAME_MAX_LENGTH,
+        "description": "Unique name of the job in the project: lowercase letters, digits and '-'.",
+    },
+    "namespace": {
+        "type": "string",
+        "pattern": NAMESPACE_PATTERN,
+        "maxLength": 96,
+        "description": "User or organization that owns the job. Default: the project's, else the token's user.",
+    },
+    "image": {
+        "type": "string",
+        "minLength": 1,
+        "description": "Docker image (or hf.co/spaces/ID). With `script`, overrides the default uv image.",
+    },
+    "command": {**_STRINGS, "minItems": 1, "description": "The command line to run in `image`."},
+    "script": {
+        "type": "string",
+        "minLength": 1,
+        "description": "A uv script: a path inside the repository (shipped inline) or an https:// URL.",
+    },
+    "script_args": {**_STRINGS, "description": "Arguments passed to the script."},
+    "dependencies": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "uniqueItems": True,
+        "description": "Extra packages for the script (`uv run --with`).",
+    },
+    "python": {"type": "string", "pattern": r"^\S+$", "description": "Python version for the script (`uv run --python`)."},
+    "flavor": {"enum": list(FLAVORS), "description": "Hardware flavor. Default: cpu-basic."},
+    "timeout": {
+        "anyOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "pattern": TIMEOUT_PATTERN},
+        ],
+        "description": "Maximum run time: seconds, or a number with s, m, h or d (e.g. 90, \"30m\", \"2h\"). "
+        "Default: 30m.",
+    },
+    "attempts": {"type": "integer", "minimum": 1, "description": "Attempts in all, the first included. Default: 1."},
+    "env": {
+        "type": "object",
+        "propertyNames": {"pattern": ENV_NAME_PATTERN},
+        "additionalProperties": {"type": ["string", "number", "boolean"]},
+        "description": "Plain environment variables. Never put secrets here: use `secrets`.",
+    },
+    "secrets": {
+        "oneOf": [
+            {
+                "type": "object",
+                "propertyNames": {"pattern": ENV_NAME_PATTERN},
+                "additionalProperties": {"type": "string", "pattern": SECRET_REF_PATTERN},
+            },
+            {"type": "array", "items": {"type": "string", "pattern": ENV_NAME_PATTERN}, "uniqueItems": True},
+        ],
+        "description": "Secret environment variables as references resolved at apply time: `$HF_TOKEN` (the "
+        "applying user's token), `$NAME` or `${NAME}` (an environment variable), or a list of names.",
+    },
+    "labels": {
+        "type": "object",
+        "propertyNames": {"pattern": labels.LABEL_PATTERN, "maxLength": labels.LABEL_MAX_LENGTH},
+        "additionalProperties": {
+            "type": ["string", "integer"],
+            "pattern": labels.LABEL_VALUE_PATTERN,
+            "maxLength": labels.LABEL_MAX_LENGTH,
+        },
+        "description": "Labels on the Hub object: letters, digits, '-' and '_', up to 100 characters. "
+        f"`{labels.HUB_NAME}` and keys starting with `{labels.RESERVED_PREFIX}` are reserved.",
+    },
+    "volumes": {"type": "array", "items": _VOLUME, "description": "Repositories and buckets to mount."},
+    "schedule": {
+        "type": "string",
+        "pattern": SCHEDULE_PATTERN,
+        "description": "Makes this a scheduled job: a 5-field cron expression (UTC) or one of "
+        + ", ".join(SCHEDULE_ALIASES) + ".",
+    },
+    "suspend": {"type": "boolean", "description": "Scheduled jobs only: pause future runs."},
+    "concurrency": {"type": "boolean", "description": "Scheduled jobs only: allow overlapping runs."},
+    "protect": {"type": "boolean", "description": "Refuse to delete or replace this job."},
+    "expose": {"type": "array", "items": _PORT, "uniqueItems": True, "description": "Ports behind the authenticated proxy."},
+    "expose_public": {
+        "type": "array",
+        "items": _PORT,
+        "uniqueItems": True,
+        "description": "Ports reachable without authentication.",
+    },
+}
+
+SCRIPT_ONLY_FIELDS = ("script_args", "dependencies", "python")
+SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
+NOT_DEFAULTABLE = ("apiVersion", "name")
+
+SHAPE_RULES: list[dict[str, Any]] = [
+    {
+        "if": {"required": ["script"]},
+        "then": {
+            "not": {"required": ["command"]},
+            "description": "`command` cannot be combined with `script`; pass arguments with `script_args`",
+        },
+        "else": {
+            "required": ["image", "command"],
+            "description": "a job needs either `script`, or `image` and `command`",
+        },
+    },
+    *[
+        {
+            "if": {"required": [field]},
+            "then": {
+                "required": ["script"],
+                "description": f"`{field}` applies to `script` jobs only",
+            },
+        }
+        for field in SCRIPT_ONLY_FIELDS
+    ],
+    *[
+        {
+            "if": {"required": [field]},
+            "then": {
+                "required": ["schedule"],
+                "description": f"`{field}` applies to scheduled jobs only (add a `schedule`)",
+            },
+        }
+        for field in SCHEDULED_ONLY_FIELDS
+    ],
+]
+
+
+def job_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one job document."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:hfjobs-spec:schema:job:v1",
+        "title": "hfjobs-spec job manifest",
+        "description": "One Hugging Face job (or scheduled job) per YAML document.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["apiVersion", "name"],
+        "properties": copy.deepcopy(JOB_PROPERTIES),
+        "allOf": copy.deepcopy(SHAPE_RULES),
+    }
+
+
+def defaults_schema() -> dict[str, Any]:
+    """Job fields a project or environment may set for every job."""
+    properties = {k: v for k, v in copy.deepcopy(JOB_PROPERTIES).items() if k not in NOT_DEFAULTABLE}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "description": "Any job field except apiVersion and name; a manifest's own value wins.",
+    }
+
+
+def project_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of `hfjobs.yaml`."""
+    namespace = copy.deepcopy(JOB_PROPERTIES["namespace"])
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:hfjobs-spec:schema:project:v1",
+        "title": "hfjobs-spec project file (hfjobs.yaml)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["apiVersion", "project"],
+        "properties": {
+            "apiVersion": {"const": API_VERSION, "description": "Project file format version."},
+            "project": {
+                "type": "string",
+                "pattern": labels.LABEL_PATTERN,
+                "maxLength": 63,
+                "description": "Project id, stamped on every job as a label: letters, digits, '-' and '_'.",
+            },
+            "namespace": namespace,
+            "jobs_dir": {"type": "string", "minLength": 1, "description": "Folder of manifests. Default: jobs."},
+            "prune": {"type": "boolean", "description": "Delete managed jobs no longer declared. Default: true."},
+            "vars": {"type": "object", "description": "Template variables (`{{ vars.NAME }}`)."},
+            "defaults": {"$ref": "#/$defs/defaults"},
+            "environments": {
+                "type": "object",
+                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "namespace": copy.deepcopy(namespace),
+                        "vars": {"type": "object"},
+                        "defaults": {"$ref": "#/$defs/defaults"},
+                    },
+                },
+                "description": "Named environments selected with -E/--environment.",
+            },
+        },
+        "$defs": {"defaults": defaults_schema()},
+    }
+
+
+SCHEMAS = {"job": job_schema, "project": project_schema}
+
+
+def schema_text(kind: str) -> str:
+    """The schema as the exact text of `schemas/<kind>.schema.json`."""
+    return json.dumps(SCHEMAS[kind](), indent=2, ensure_ascii=False) + "\n"

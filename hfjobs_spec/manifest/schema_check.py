@@ -1,0 +1,228 @@
+"""Validate a located document against a JSON Schema and explain each failure in our own words.
+
+Raw validator text ("'x' does not match '^[a-z0-9]...'") helps nobody; each failure becomes one
+`ManifestIssue` at the right line, naming the field, leading with the best cause and offering a
+"did you mean" where a near miss is likely. Values under `secrets` are never echoed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from hfjobs_spec import labels
+from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.manifest import schema as s
+from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
+
+_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
+
+_PATTERN_MEANING = {
+    s.NAME_PATTERN: "must start with a lowercase letter or digit and contain only lowercase letters, digits and '-'",
+    s.NAMESPACE_PATTERN: "must be a Hub user or organization name",
+    s.ENV_NAME_PATTERN: "must be an environment variable name (letters, digits and '_', not starting with a digit)",
+    s.SECRET_REF_PATTERN: "must be a reference such as $NAME or ${NAME} (resolved at apply time); "
+    "secret values never go in a manifest",
+    s.TIMEOUT_PATTERN: "must be a number of seconds, or a number followed by s, m, h or d (e.g. \"30m\")",
+    s.SCHEDULE_PATTERN: "must be a 5-field cron expression or one of " + ", ".join(s.SCHEDULE_ALIASES),
+    s.REPO_ID_PATTERN: "must be a Hub id of the form namespace/name",
+    labels.LABEL_PATTERN: "may contain only letters, digits, '-' and '_'",
+    labels.LABEL_VALUE_PATTERN: "may contain only letters, digits, '-' and '_'",
+    "^/": "must be an absolute path (starting with '/')",
+    r"^\S+$": "must not contain spaces",
+}
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
+
+
+def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_issues(validator: Draft202012Validator, located: Located,
+                  path_prefix: Path_ = ()) -> list[ManifestIssue]:
+    """Every schema failure of `located.data[path_prefix]`, one clear issue each."""
+    instance = located.data
+    for part in path_prefix:
+        instance = instance[part]
+    issues: list[ManifestIssue] = []
+    for error in validator.iter_errors(instance):
+        issues.extend(_explain(error, located, path_prefix))
+    return _dedupe(issues)
+
+
+def _dedupe(issues: Iterable[ManifestIssue]) -> list[ManifestIssue]:
+    return sorted(set(issues))
+
+
+def _explain(error: ValidationError, located: Located, prefix: Path_) -> list[ManifestIssue]:
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        error = _best_branch_error(error)
+    path: Path_ = (*prefix, *error.absolute_path)
+    handler = _HANDLERS.get(str(error.validator), _generic)
+    return handler(error, path, located)
+
+
+def _best_branch_error(error: ValidationError) -> ValidationError:
+    """Among the alternatives, blame the ones meant for this kind of value (a mapping, a list...)."""
+    assert error.context is not None
+    wrong_type = {e.schema_path[0] for e in error.context if e.validator == "type" and not e.relative_path}
+    relevant = [e for e in error.context if e.schema_path[0] not in wrong_type]
+    return best_match(relevant or error.context)  # type: ignore[no-any-return]
+
+
+def _issue(located: Located, path: Path_, message: str, *, key: bool = False) -> ManifestIssue:
+    position = located.position(path, key=key)
+    return ManifestIssue(position.file, position.line, position.column, format_path(path), message)
+
+
+def _shown(value: Any, path: Path_) -> str:
+    """A value quoted for a message, unless it may be a secret."""
+    if "secrets" in path or (isinstance(value, str) and _TOKEN_LIKE.search(value)):
+        return "the value"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _additional(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    known = error.schema.get("properties", {})
+    extras = [key for key in error.instance if key not in known]
+    return [
+        _issue(located, (*path, key), f"unknown field {key!r}{did_you_mean(key, known)}", key=True)
+        for key in extras
+    ]
+
+
+def _required(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    rule = _shape_rule_message(error)
+    if rule is not None:
+        return [_issue(located, (*path, rule[1]) if rule[1] else path, rule[0], key=True)]
+    missing = [name for name in error.validator_value if name not in error.instance]
+    return [_issue(located, path, f"missing required field {name!r}") for name in missing]
+
+
+def _not(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    rule = _shape_rule_message(error)
+    if rule is not None:
+        return [_issue(located, (*path, rule[1]) if rule[1] else path, rule[0], key=True)]
+    return _generic(error, path, located)
+
+
+def _shape_rule_message(error: ValidationError) -> tuple[str, str | None] | None:
+    """For the if/then/else shape rules: their own message, and the field to point at."""
+    description = error.schema.get("description")
+    schema_path = list(error.schema_path)
+    if not description or len(schema_path) < 3 or schema_path[0] != "allOf":
+        return None
+    branch = schema_path[2]
+    if error.validator == "not":
+        return description, error.validator_value["required"][0]
+    if branch == "then":
+        return description, s.SHAPE_RULES[int(schema_path[1])]["if"]["required"][0]
+    return description, None
+
+
+def _enum(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    choices = [str(choice) for choice in error.validator_value]
+    value = error.instance
+    if path and path[-1] == "flavor":
+        head = f"{_shown(value, path)} is not a known flavor"
+    else:
+        head = f"{_shown(value, path)} is not one of {', '.join(choices)}"
+    return [_issue(located, path, head + (did_you_mean(str(value), choices) if isinstance(value, str) else ""))]
+
+
+def _const(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    return [_issue(located, path, f"must be {error.validator_value!r}, not {_shown(error.instance, path)}")]
+
+
+def _type(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    expected = error.validator_value
+    names = [expected] if isinstance(expected, str) else list(expected)
+    wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+    return [_issue(located, path, f"must be {wanted}, not {_describe_type(error.instance)}")]
+
+
+def _describe_type(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "a mapping", list: "a list", str: "a string", int: "an integer", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _pattern(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    meaning = _PATTERN_MEANING.get(str(error.validator_value), f"must match {error.validator_value}")
+    if "secrets" in path:
+        return [_issue(located, path, meaning)]
+    return [_issue(located, path, f"{_shown(error.instance, path)} {meaning}")]
+
+
+def _property_names(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    key = str(error.instance)
+    inner = error.context[0] if error.context else None
+    if inner is not None and inner.validator == "pattern":
+        meaning = _PATTERN_MEANING.get(str(inner.validator_value), f"must match {inner.validator_value}")
+    elif inner is not None and inner.validator == "maxLength":
+        meaning = f"must be at most {inner.validator_value} characters"
+    else:
+        meaning = "is not allowed"
+    return [_issue(located, (*path, key), f"key {key!r} {meaning}", key=True)]
+
+
+def _bounds(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    limit = error.validator_value
+    messages = {
+        "minimum": f"must be at least {limit}",
+        "maximum": f"must be at most {limit}",
+        "minLength": "must not be empty" if limit == 1 else f"must be at least {limit} characters",
+        "maxLength": f"must be at most {limit} characters",
+        "minItems": "must not be empty" if limit == 1 else f"must have at least {limit} items",
+        "uniqueItems": "must not contain duplicates",
+    }
+    return [_issue(located, path, messages[str(error.validator)])]
+
+
+def _generic(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    if "secrets" in path:
+        return [_issue(located, path, "is not a valid secret reference list or mapping")]
+    return [_issue(located, path, error.message)]
+
+
+_HANDLERS: dict[str, Callable[[ValidationError, Path_, Located], list[ManifestIssue]]] = {
+    "additionalProperties": _additional,
+    "required": _required,
+    "not": _not,
+    "enum": _enum,
+    "const": _const,
+    "type": _type,
+    "pattern": _pattern,
+    "propertyNames": _property_names,
+    "minimum": _bounds,
+    "maximum": _bounds,
+    "minLength": _bounds,
+    "maxLength": _bounds,
+    "minItems": _bounds,
+    "uniqueItems": _bounds,
+}

@@ -1,0 +1,172 @@
+"""Checks the schema cannot express: cron syntax, script files, secrets hygiene, labels, mounts, ports."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from croniter import croniter
+
+from hfjobs_spec import labels
+from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.manifest.schema import SCHEDULE_ALIASES
+from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
+
+# Linux caps one environment string at 128 KiB; base64 grows a script by a third.
+MAX_INLINE_SCRIPT_BYTES = 64 * 1024
+HUB_TOKEN = re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")
+# Environment variables the tool itself sets inside the container.
+RESERVED_ENV = ("HFJOBS_SCRIPT_B64",)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class ScriptFile:
+    """A local script read once: repository-relative path, text and digest."""
+
+    path: str
+    content: str
+    sha256: str
+
+
+class ScriptReader:
+    """Reads local scripts inside the project root, once each, with clear refusals."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[str, ScriptFile | str] = {}
+
+    def read(self, relative: str) -> ScriptFile | str:
+        """The script, or a message saying why it cannot be used."""
+        if relative not in self._cache:
+            self._cache[relative] = self._read(relative)
+        return self._cache[relative]
+
+    def _read(self, relative: str) -> ScriptFile | str:
+        if Path(relative).is_absolute():
+            return "must be a path relative to the repository root (or an https:// URL)"
+        target = (self.root / relative).resolve()
+        if not target.is_relative_to(self.root):
+            return "must stay inside the repository"
+        if not target.is_file():
+            return f"file {relative!r} does not exist (paths are relative to the repository root)"
+        raw = target.read_bytes()
+        if len(raw) > MAX_INLINE_SCRIPT_BYTES:
+            return (f"script is {len(raw):,} bytes; local scripts are shipped inline and must be at most "
+                    f"{MAX_INLINE_SCRIPT_BYTES:,} bytes: publish it at an https:// URL or mount it with a volume")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "script is not UTF-8 text"
+        posix = target.relative_to(self.root).as_posix()
+        return ScriptFile(path=posix, content=text, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse_timeout(value: int | str) -> int:
+    """`90` -> 90, `"30m"` -> 1800, `"1.5h"` -> 5400 (truncated to whole seconds, like the Hub client)."""
+    if isinstance(value, int):
+        return value
+    unit = value[-1]
+    if unit in _UNIT_SECONDS:
+        return int(float(value[:-1]) * _UNIT_SECONDS[unit])
+    return int(float(value))
+
+
+def is_url(script: str) -> bool:
+    return script.startswith(("https://", "http://"))
+
+
+def semantic_issues(doc: Located, scripts: ScriptReader) -> list[ManifestIssue]:
+    """Every semantic problem of one schema-valid job document."""
+    data: dict[str, Any] = doc.data
+    found: list[tuple[Path_, str, bool]] = []  # (path, message, point at key)
+    schedule = data.get("schedule")
+    if schedule is not None and not _valid_schedule(schedule):
+        found.append((("schedule",), f"{schedule!r} is not a valid cron expression (5 fields, UTC) "
+                                     f"or one of {', '.join(SCHEDULE_ALIASES)}", False))
+    if "timeout" in data and parse_timeout(data["timeout"]) < 1:
+        found.append((("timeout",), "must be at least 1 second", False))
+    script = data.get("script")
+    if script is not None:
+        if script.startswith("http://"):
+            found.append((("script",), "script URLs must use https://", False))
+        elif not is_url(script):
+            result = scripts.read(script)
+            if isinstance(result, str):
+                found.append((("script",), result, False))
+    found += _env_checks(data)
+    found += _label_checks(data)
+    found += _volume_checks(data)
+    found += _port_checks(data)
+    return [_issue(doc, path, message, key) for path, message, key in found]
+
+
+def _valid_schedule(schedule: str) -> bool:
+    if schedule.startswith("@"):
+        return schedule in SCHEDULE_ALIASES
+    return len(schedule.split()) == 5 and bool(croniter.is_valid(schedule))
+
+
+def _env_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
+    found: list[tuple[Path_, str, bool]] = []
+    env: dict[str, Any] = data.get("env", {})
+    secrets = data.get("secrets", {})
+    secret_names = set(secrets) if isinstance(secrets, dict) else {str(s) for s in secrets}
+    for name, value in env.items():
+        if isinstance(value, str) and HUB_TOKEN.search(value):
+            found.append((("env", name), "looks like a Hugging Face token; never put tokens in env: declare it "
+                                         f"under secrets (e.g. secrets: {{{name}: $HF_TOKEN}})", False))
+        if name in secret_names:
+            found.append((("env", name), f"{name!r} is also declared in secrets; keep it in one place", True))
+        if name in RESERVED_ENV:
+            found.append((("env", name), f"{name!r} is set by hfjobs-spec itself", True))
+    return found
+
+
+def _label_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
+    return [
+        (("labels", key), f"label key {key!r} is reserved: hfjobs-spec sets '{labels.HUB_NAME}' and the "
+                          f"'{labels.RESERVED_PREFIX}*' labels itself", True)
+        for key in data.get("labels", {})
+        if labels.is_reserved(key)
+    ]
+
+
+def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
+    found: list[tuple[Path_, str, bool]] = []
+    seen: dict[str, int] = {}
+    for index, volume in enumerate(data.get("volumes", [])):
+        mount = volume["mount_path"]
+        normal = "/" + "/".join(part for part in mount.split("/") if part)
+        if ".." in mount.split("/"):
+            found.append((("volumes", index, "mount_path"), "must not contain '..'", False))
+        elif normal in seen:
+            found.append((("volumes", index, "mount_path"), f"{mount!r} is already mounted by volumes[{seen[normal]}]",
+                          False))
+        else:
+            seen[normal] = index
+        if normal == "/":
+            found.append((("volumes", index, "mount_path"), "cannot mount over '/'", False))
+        if volume["type"] == "bucket" and "revision" in volume:
+            found.append((("volumes", index, "revision"), "buckets have no revisions", True))
+        if volume["type"] != "bucket" and volume.get("read_only") is False:
+            found.append((("volumes", index, "read_only"), f"{volume['type']} volumes are always read-only", False))
+    return found
+
+
+def _port_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
+    private = set(data.get("expose", []))
+    return [
+        (("expose_public", index), f"port {port} is also in expose; list each port once "
+                                   "(public ports are exposed anyway)", False)
+        for index, port in enumerate(data.get("expose_public", []))
+        if port in private
+    ]
+
+
+def _issue(doc: Located, path: Path_, message: str, key: bool) -> ManifestIssue:
+    position = doc.position(path, key=key)
+    return ManifestIssue(position.file, position.line, position.column, format_path(path), message)

@@ -1,0 +1,214 @@
+"""The one YAML module: parse text into plain data while remembering where every value came from.
+
+PyYAML composes a node graph that carries line and column marks; we build plain Python data
+from it ourselves so that every mapping key and value keeps its position, duplicate keys are
+errors, and alias expansion is bounded (a "billion laughs" document is refused, not expanded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from hfjobs_spec.errors import ManifestIssue
+
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES_PER_DOCUMENT = 20_000
+
+Path_ = tuple[str | int, ...]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+# Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
+_AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
+_NATIVE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column in a file."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass
+class Located:
+    """A parsed YAML document as plain data, with the position of every value and mapping key."""
+
+    data: Any
+    start: Position
+    values: dict[Path_, Position] = field(default_factory=dict)
+    keys: dict[Path_, Position] = field(default_factory=dict)
+    block_scalars: set[Path_] = field(default_factory=set)
+    # The text of numbers and booleans as written (`1.10`, `yes`), for fields that want strings.
+    scalar_text: dict[Path_, str] = field(default_factory=dict)
+
+    def position(self, path: Path_, *, key: bool = False) -> Position:
+        """Where `path` is (its key with `key=True`), falling back to the nearest enclosing value."""
+        if key and path in self.keys:
+            return self.keys[path]
+        for depth in range(len(path), -1, -1):
+            found = self.values.get(path[:depth])
+            if found is not None:
+                return found
+        return self.start
+
+
+class YamlError(Exception):
+    """A document could not be parsed; carries a ready `ManifestIssue`."""
+
+    def __init__(self, issue: ManifestIssue) -> None:
+        self.issue = issue
+        super().__init__(str(issue))
+
+
+def read_text(path: str, display: str) -> str:
+    """Read a manifest file as UTF-8 text, refusing huge and binary files with a clear error."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise YamlError(ManifestIssue(display, 1, 1, "", f"cannot read file: {exc.strerror}")) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlError(
+            ManifestIssue(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES:,} bytes; is it a manifest?")
+        )
+    if b"\x00" in raw:
+        raise YamlError(ManifestIssue(display, 1, 1, "", "file is binary, not YAML text"))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlError(ManifestIssue(display, line, 1, "", "file is not valid UTF-8 text")) from None
+
+
+def parse_documents(text: str, display: str) -> Iterator[Located]:
+    """Yield each non-empty document of `text`; raise `YamlError` at the first unparseable one."""
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            yield _Builder(display).build(node)
+    except yaml.MarkedYAMLError as exc:
+        raise YamlError(_issue_from_yaml_error(exc, display, text)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(ManifestIssue(display, 1, 1, "", f"invalid YAML: {exc}")) from None
+
+
+def _issue_from_yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -> ManifestIssue:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 1
+    problem = exc.problem or "invalid YAML"
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in problem or "'\\t'" in problem or (source_line[: column].strip() == "" and "\t" in source_line):
+        message = "tab character in indentation; YAML indents with spaces only"
+    elif "nesting depth" in problem:
+        message = "document is nested too deeply"
+    else:
+        message = f"invalid YAML: {problem}"
+        if exc.context:
+            message += f" ({exc.context})"
+    return ManifestIssue(display, line, column, "", message)
+
+
+class _Builder:
+    """Turns one composed node graph into plain data plus positions."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.nodes = 0
+        self.located: Located | None = None
+
+    def build(self, node: yaml.Node) -> Located:
+        self.located = Located(data=None, start=self._pos(node))
+        self.located.data = self._value(node, ())
+        return self.located
+
+    def _pos(self, node: yaml.Node) -> Position:
+        return Position(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def _fail(self, node: yaml.Node, path: Path_, message: str) -> YamlError:
+        pos = self._pos(node)
+        return YamlError(ManifestIssue(self.display, pos.line, pos.column, format_path(path), message))
+
+    def _value(self, node: yaml.Node, path: Path_) -> Any:
+        assert self.located is not None
+        self.nodes += 1
+        if self.nodes > MAX_NODES_PER_DOCUMENT:
+            raise self._fail(node, path, f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} values "
+                                         "(recursive or exploding aliases?)")
+        self.located.values[path] = self._pos(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self._value(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: Path_) -> Any:
+        assert self.located is not None
+        if node.tag in _AS_TEXT:
+            if getattr(node, "style", None) in ("|", ">"):
+                self.located.block_scalars.add(path)
+            return str(node.value)
+        if node.tag in _NATIVE:
+            self.located.scalar_text[path] = str(node.value)
+            return _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
+        raise self._fail(node, path, f"unsupported YAML tag {node.tag!r}")
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        assert self.located is not None
+        result: dict[str, Any] = {}
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in self._pairs_with_merges(node, path):
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self._fail(key_node, path, "mapping keys must be plain text")
+            # The text as written: `on:` stays "on" instead of YAML 1.1's True.
+            key = str(key_node.value)
+            if key in seen:
+                if getattr(key_node, "merged", False):
+                    continue  # a key from a `<<` merge never overrides an explicit one
+                first = seen[key].start_mark.line + 1
+                raise self._fail(key_node, (*path, key), f"duplicate key {key!r} (first defined on line {first})")
+            seen[key] = key_node
+            self.located.keys[(*path, key)] = self._pos(key_node)
+            result[key] = self._value(value_node, (*path, key))
+        return result
+
+    def _pairs_with_merges(self, node: yaml.MappingNode, path: Path_) -> list[tuple[yaml.Node, yaml.Node]]:
+        explicit: list[tuple[yaml.Node, yaml.Node]] = []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                explicit.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise self._fail(source, path, "a `<<` merge needs a mapping or a list of mappings")
+                for inner_key, inner_value in source.value:
+                    copy = yaml.ScalarNode(inner_key.tag, inner_key.value, inner_key.start_mark, inner_key.end_mark)
+                    copy.merged = True  # type: ignore[attr-defined]
+                    merged.append((copy, inner_value))
+        return explicit + merged
+
+
+def format_path(path: Path_) -> str:
+    """`("volumes", 0, "mount_path")` -> `volumes[0].mount_path`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

@@ -1,0 +1,1 @@
+"""Renderers: turn results (validation issues, plans, status) into text, JSON, Markdown or annotations."""

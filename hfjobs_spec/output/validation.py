@@ -1,0 +1,54 @@
+"""Validation reports: `path:line:col: error: field: message`, a stable JSON document, or GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from hfjobs_spec.errors import ManifestIssue
+
+JSON_FORMAT_VERSION = 1
+
+
+def text_report(issues: Sequence[ManifestIssue], files: int, jobs: int) -> str:
+    lines = [str(issue) for issue in issues]
+    if issues:
+        noun = "error" if len(issues) == 1 else "errors"
+        failing = len({issue.file for issue in issues})
+        lines.append(f"{len(issues)} {noun} in {failing} of {max(files, failing)} file{'s' if files != 1 else ''}")
+    else:
+        lines.append(f"{jobs} job{'s' if jobs != 1 else ''} valid in {files} file{'s' if files != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def json_report(issues: Sequence[ManifestIssue], files: Sequence[str], jobs: int) -> str:
+    document = {
+        "format_version": JSON_FORMAT_VERSION,
+        "valid": not issues,
+        "files": list(files),
+        "jobs": jobs,
+        "errors": [
+            {"file": i.file, "line": i.line, "column": i.column, "field": i.field, "message": i.message}
+            for i in issues
+        ],
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def github_report(issues: Sequence[ManifestIssue], workspace_prefix: str = "") -> str:
+    """Workflow commands GitHub turns into annotations on the pull request's files."""
+    lines = []
+    for issue in issues:
+        file = _escape_property(workspace_prefix + issue.file)
+        title = _escape_property(f"hfjobs-spec: {issue.field}" if issue.field else "hfjobs-spec")
+        lines.append(f"::error file={file},line={issue.line},col={issue.column},title={title}::"
+                     f"{_escape_data(issue.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
