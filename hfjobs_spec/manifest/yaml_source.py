@@ -17,6 +17,8 @@ from hfjobs_spec.errors import ManifestIssue
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES_PER_DOCUMENT = 20_000
+# Far deeper than any manifest, far shallower than Python's recursion limit.
+MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
 
@@ -28,6 +30,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 # Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
 _AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
+_TOO_DEEP = f"document is nested too deeply (at most {MAX_DEPTH} levels)"
 _NATIVE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 
 
@@ -102,6 +105,8 @@ def parse_documents(text: str, display: str) -> Iterator[Located]:
         raise YamlError(_issue_from_yaml_error(exc, display, text)) from None
     except yaml.YAMLError as exc:
         raise YamlError(ManifestIssue(display, 1, 1, "", f"invalid YAML: {exc}")) from None
+    except RecursionError:  # the pure-Python parser recurses per level; libyaml stops at its own limit
+        raise YamlError(ManifestIssue(display, 1, 1, "", _TOO_DEEP)) from None
 
 
 def _issue_from_yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -> ManifestIssue:
@@ -114,7 +119,7 @@ def _issue_from_yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -
     if "\t" in problem or "'\\t'" in problem or (source_line[: column].strip() == "" and "\t" in source_line):
         message = "tab character in indentation; YAML indents with spaces only"
     elif "nesting depth" in problem:
-        message = "document is nested too deeply"
+        message = _TOO_DEEP
     else:
         message = f"invalid YAML: {problem}"
         if exc.context:
@@ -129,6 +134,8 @@ class _Builder:
         self.display = display
         self.nodes = 0
         self.located: Located | None = None
+        # The collections being built, innermost last: an alias back to one of them is a cycle.
+        self._open: list[yaml.Node] = []
 
     def build(self, node: yaml.Node) -> Located:
         self.located = Located(data=None, start=self._pos(node))
@@ -146,14 +153,22 @@ class _Builder:
         assert self.located is not None
         self.nodes += 1
         if self.nodes > MAX_NODES_PER_DOCUMENT:
-            raise self._fail(node, path, f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} values "
-                                         "(recursive or exploding aliases?)")
+            raise self._fail(node, (), f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} values "
+                                       "(exploding aliases?)")
+        if any(node is open_node for open_node in self._open):
+            raise self._fail(node, path, "recursive alias: a value cannot contain itself")
+        if len(self._open) >= MAX_DEPTH:
+            raise self._fail(node, (), _TOO_DEEP)
         self.located.values[path] = self._pos(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        self._open.append(node)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self._value(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        finally:
+            self._open.pop()
 
     def _scalar(self, node: yaml.Node, path: Path_) -> Any:
         assert self.located is not None
