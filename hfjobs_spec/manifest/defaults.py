@@ -33,7 +33,7 @@ def apply_defaults(job: Located, layers: Sequence[DefaultsLayer]) -> Located:
 
 
 def _overlay(target: Located, source: Located, prefix: Path_) -> None:
-    values: dict[str, Any] = source.data
+    values: Any = source.data
     for part in prefix:
         values = values[part]
     for key, value in values.items():
@@ -71,7 +71,8 @@ def _copy_positions(target: Located, source: Located, old: Path_, new: Path_) ->
             target.block_scalars.add((*new, *path[depth:]))
 
 
-def _copy_children(target: Located, source: Located, old: Path_, new: Path_, value: dict[str, Any] | list[Any]) -> None:
+def _copy_children(target: Located, source: Located, old: Path_, new: Path_,
+                   value: dict[str, Any] | list[Any]) -> None:
     if isinstance(value, dict):
         for child in value:
             _copy_positions(target, source, (*old, child), (*new, child))

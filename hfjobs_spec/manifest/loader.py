@@ -56,9 +56,9 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
             earlier = first_seen.get(spec.name)
             if earlier is not None:
                 position = doc.position(("name",))
-                issues.append(ManifestIssue(position.file, position.line, position.column, "name",
-                                            f"{spec.name!r} is already used by {earlier.file}:{earlier.line}; "
-                                            "names must be unique in the project"))
+                message = (f"{spec.name!r} is already used by {earlier.file}:{earlier.line}; "
+                           "names must be unique in the project")
+                issues.append(ManifestIssue(position.file, position.line, position.column, "name", message))
                 continue
             assert spec.source is not None
             first_seen[spec.name] = spec.source

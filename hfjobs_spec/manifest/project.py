@@ -79,7 +79,8 @@ def find_project_root(options: ProjectOptions) -> Path:
         if (candidate / PROJECT_FILE).is_file():
             return candidate
     raise ProjectError(
-        f"no {PROJECT_FILE} found in {here} or any parent folder; create one (see README) or pass --project-dir"
+        f"no {PROJECT_FILE} found in {here} or any parent folder; "
+        "create one (see README) or pass --project-dir"
     )
 
 
@@ -101,7 +102,8 @@ def load_project(options: ProjectOptions) -> Project:
         if name not in environments:
             known = ", ".join(sorted(environments)) or "none"
             raise ProjectError(
-                f"unknown environment {name!r}{did_you_mean(name, environments)} (defined in {display}: {known})"
+                f"unknown environment {name!r}{did_you_mean(name, environments)} "
+                f"(defined in {display}: {known})"
             )
         chosen = environments[name]
         namespace = chosen.get("namespace", namespace)
@@ -146,7 +148,10 @@ def _load_values_file(path: Path, display: str) -> dict[str, Any]:
 
 
 def parse_var(assignment: str) -> dict[str, Any]:
-    """`a.b=3` -> `{"a": {"b": 3}}`. Values are read as YAML scalars, so `3` is a number; quote to keep text."""
+    """`a.b=3` -> `{"a": {"b": 3}}`.
+
+    Values are read as YAML scalars, so `3` is a number; quote to keep text.
+    """
     key, sep, raw = assignment.partition("=")
     parts = key.strip().split(".")
     if not sep or not all(part.isidentifier() for part in parts):

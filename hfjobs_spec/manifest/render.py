@@ -54,7 +54,9 @@ class _Sandbox(SandboxedEnvironment):
                 raise SecurityError(f"exponent {right} is too large")
             return operator.pow(left, right)
         for seq, count in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_RENDERED_CHARS:
+            too_long = isinstance(seq, (str, list, tuple)) and isinstance(count, int) \
+                and len(seq) * count > MAX_RENDERED_CHARS
+            if too_long:
                 raise SecurityError("repetition result is too large")
         return super().call_binop(context, op, left, right)
 
@@ -74,7 +76,8 @@ class Renderer:
         self.environment = _build_environment()
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
 
-    def render(self, located: Located, extra: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
+    def render(self, located: Located,
+               extra: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
         """Render every string leaf of `located.data`; return the new document and any errors."""
         variables = self._variables(extra or {})
         issues: list[ManifestIssue] = []
@@ -110,9 +113,11 @@ class Renderer:
     def _walk(self, value: Any, path: Path_, located: Located, variables: dict[str, Any],
               issues: list[ManifestIssue]) -> Any:
         if isinstance(value, dict):
-            return {key: self._walk(item, (*path, key), located, variables, issues) for key, item in value.items()}
+            return {key: self._walk(item, (*path, key), located, variables, issues)
+                    for key, item in value.items()}
         if isinstance(value, list):
-            return [self._walk(item, (*path, index), located, variables, issues) for index, item in enumerate(value)]
+            return [self._walk(item, (*path, index), located, variables, issues)
+                    for index, item in enumerate(value)]
         if isinstance(value, str) and any(marker in value for marker in _MARKERS):
             try:
                 return self._render_leaf(value, variables)
@@ -175,7 +180,8 @@ def _plain_data(value: Any) -> Any:
         return [_plain_data(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): _plain_data(item) for key, item in value.items()}
-    raise _NotData(f"expression produced a {type(value).__name__}, not data (a string, number, list or mapping)")
+    raise _NotData(f"expression produced a {type(value).__name__}, "
+                   "not data (a string, number, list or mapping)")
 
 
 def _explain_undefined(message: str, variables: Mapping[str, Any]) -> str:

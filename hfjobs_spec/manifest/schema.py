@@ -35,11 +35,15 @@ _VOLUME: dict[str, Any] = {
     "required": ["type", "source", "mount_path"],
     "properties": {
         "type": {"enum": list(VOLUME_TYPES), "description": "What to mount."},
-        "source": {"type": "string", "pattern": REPO_ID_PATTERN, "description": "`namespace/name` on the Hub."},
+        "source": {"type": "string", "pattern": REPO_ID_PATTERN,
+                   "description": "`namespace/name` on the Hub."},
         "mount_path": {"type": "string", "pattern": "^/", "description": "Absolute path in the container."},
-        "revision": {"type": "string", "minLength": 1, "description": "Branch, tag or commit (repositories only)."},
-        "read_only": {"type": "boolean", "description": "Repositories are always read-only; buckets default to read-write."},
-        "path": {"type": "string", "minLength": 1, "description": "Mount only this sub-folder of the source."},
+        "revision": {"type": "string", "minLength": 1,
+                     "description": "Branch, tag or commit (repositories only)."},
+        "read_only": {"type": "boolean",
+                      "description": "Repositories are always read-only; buckets default to read-write."},
+        "path": {"type": "string", "minLength": 1,
+                 "description": "Mount only this sub-folder of the source."},
     },
 }
 
@@ -55,7 +59,8 @@ JOB_PROPERTIES: dict[str, Any] = {
         "type": "string",
         "pattern": NAMESPACE_PATTERN,
         "maxLength": 96,
-        "description": "User or organization that owns the job. Default: the project's, else the token's user.",
+        "description": "User or organization that owns the job. "
+        "Default: the project's, else the token's user.",
     },
     "image": {
         "type": "string",
@@ -75,7 +80,8 @@ JOB_PROPERTIES: dict[str, Any] = {
         "uniqueItems": True,
         "description": "Extra packages for the script (`uv run --with`).",
     },
-    "python": {"type": "string", "pattern": r"^\S+$", "description": "Python version for the script (`uv run --python`)."},
+    "python": {"type": "string", "pattern": r"^\S+$",
+               "description": "Python version for the script (`uv run --python`)."},
     "flavor": {"enum": list(FLAVORS), "description": "Hardware flavor. Default: cpu-basic."},
     "timeout": {
         "anyOf": [
@@ -85,7 +91,8 @@ JOB_PROPERTIES: dict[str, Any] = {
         "description": "Maximum run time: seconds, or a number with s, m, h or d (e.g. 90, \"30m\", \"2h\"). "
         "Default: 30m.",
     },
-    "attempts": {"type": "integer", "minimum": 1, "description": "Attempts in all, the first included. Default: 1."},
+    "attempts": {"type": "integer", "minimum": 1,
+                 "description": "Attempts in all, the first included. Default: 1."},
     "env": {
         "type": "object",
         "propertyNames": {"pattern": ENV_NAME_PATTERN},
@@ -125,7 +132,8 @@ JOB_PROPERTIES: dict[str, Any] = {
     "suspend": {"type": "boolean", "description": "Scheduled jobs only: pause future runs."},
     "concurrency": {"type": "boolean", "description": "Scheduled jobs only: allow overlapping runs."},
     "protect": {"type": "boolean", "description": "Refuse to delete or replace this job."},
-    "expose": {"type": "array", "items": _PORT, "uniqueItems": True, "description": "Ports behind the authenticated proxy."},
+    "expose": {"type": "array", "items": _PORT, "uniqueItems": True,
+               "description": "Ports behind the authenticated proxy."},
     "expose_public": {
         "type": "array",
         "items": _PORT,
@@ -218,8 +226,10 @@ def project_schema() -> dict[str, Any]:
                 "description": "Project id, stamped on every job as a label: letters, digits, '-' and '_'.",
             },
             "namespace": namespace,
-            "jobs_dir": {"type": "string", "minLength": 1, "description": "Folder of manifests. Default: jobs."},
-            "prune": {"type": "boolean", "description": "Delete managed jobs no longer declared. Default: true."},
+            "jobs_dir": {"type": "string", "minLength": 1,
+                         "description": "Folder of manifests. Default: jobs."},
+            "prune": {"type": "boolean",
+                      "description": "Delete managed jobs no longer declared. Default: true."},
             "vars": {"type": "object", "description": "Template variables (`{{ vars.NAME }}`)."},
             "defaults": {"$ref": "#/$defs/defaults"},
             "environments": {

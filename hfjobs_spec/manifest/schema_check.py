@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+# Typed as Any without stubs; with them, the ignore is unused and says so.
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped,unused-ignore]
 
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestIssue
@@ -23,9 +24,11 @@ from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 
 _PATTERN_MEANING = {
-    s.NAME_PATTERN: "must start with a lowercase letter or digit and contain only lowercase letters, digits and '-'",
+    s.NAME_PATTERN: "must start with a lowercase letter or digit and contain only lowercase letters, "
+    "digits and '-'",
     s.NAMESPACE_PATTERN: "must be a Hub user or organization name",
-    s.ENV_NAME_PATTERN: "must be an environment variable name (letters, digits and '_', not starting with a digit)",
+    s.ENV_NAME_PATTERN: "must be an environment variable name "
+    "(letters, digits and '_', not starting with a digit)",
     s.SECRET_REF_PATTERN: "must be a reference such as $NAME or ${NAME} (resolved at apply time); "
     "secret values never go in a manifest",
     s.TIMEOUT_PATTERN: "must be a number of seconds, or a number followed by s, m, h or d (e.g. \"30m\")",
@@ -82,7 +85,7 @@ def _best_branch_error(error: ValidationError) -> ValidationError:
     assert error.context is not None
     wrong_type = {e.schema_path[0] for e in error.context if e.validator == "type" and not e.relative_path}
     relevant = [e for e in error.context if e.schema_path[0] not in wrong_type]
-    return best_match(relevant or error.context)  # type: ignore[no-any-return]
+    return best_match(relevant or error.context)  # type: ignore[no-any-return,unused-ignore]
 
 
 def _issue(located: Located, path: Path_, message: str, *, key: bool = False) -> ManifestIssue:
@@ -148,7 +151,8 @@ def _enum(error: ValidationError, path: Path_, located: Located) -> list[Manifes
         head = f"{_shown(value, path)} is not a known flavor"
     else:
         head = f"{_shown(value, path)} is not one of {', '.join(choices)}"
-    return [_issue(located, path, head + (did_you_mean(str(value), choices) if isinstance(value, str) else ""))]
+    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+    return [_issue(located, path, head + hint)]
 
 
 def _const(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:

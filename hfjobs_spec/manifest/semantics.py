@@ -56,7 +56,8 @@ class ScriptReader:
         raw = target.read_bytes()
         if len(raw) > MAX_INLINE_SCRIPT_BYTES:
             return (f"script is {len(raw):,} bytes; local scripts are shipped inline and must be at most "
-                    f"{MAX_INLINE_SCRIPT_BYTES:,} bytes: publish it at an https:// URL or mount it with a volume")
+                    f"{MAX_INLINE_SCRIPT_BYTES:,} bytes: publish it at an https:// URL "
+                    "or mount it with a volume")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -117,8 +118,9 @@ def _env_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
     secret_names = set(secrets) if isinstance(secrets, dict) else {str(s) for s in secrets}
     for name, value in env.items():
         if isinstance(value, str) and HUB_TOKEN.search(value):
-            found.append((("env", name), "looks like a Hugging Face token; never put tokens in env: declare it "
-                                         f"under secrets (e.g. secrets: {{{name}: $HF_TOKEN}})", False))
+            found.append((("env", name), "looks like a Hugging Face token; never put tokens in env: "
+                                         f"declare it under secrets (e.g. secrets: {{{name}: $HF_TOKEN}})",
+                          False))
         if name in secret_names:
             found.append((("env", name), f"{name!r} is also declared in secrets; keep it in one place", True))
         if name in RESERVED_ENV:
@@ -144,8 +146,8 @@ def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
         if ".." in mount.split("/"):
             found.append((("volumes", index, "mount_path"), "must not contain '..'", False))
         elif normal in seen:
-            found.append((("volumes", index, "mount_path"), f"{mount!r} is already mounted by volumes[{seen[normal]}]",
-                          False))
+            found.append((("volumes", index, "mount_path"),
+                          f"{mount!r} is already mounted by volumes[{seen[normal]}]", False))
         else:
             seen[normal] = index
         if normal == "/":
@@ -153,7 +155,8 @@ def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
         if volume["type"] == "bucket" and "revision" in volume:
             found.append((("volumes", index, "revision"), "buckets have no revisions", True))
         if volume["type"] != "bucket" and volume.get("read_only") is False:
-            found.append((("volumes", index, "read_only"), f"{volume['type']} volumes are always read-only", False))
+            found.append((("volumes", index, "read_only"),
+                          f"{volume['type']} volumes are always read-only", False))
     return found
 
 

@@ -31,7 +31,8 @@ _MERGE = "tag:yaml.org,2002:merge"
 # Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
 _AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
 _TOO_DEEP = f"document is nested too deeply (at most {MAX_DEPTH} levels)"
-_NATIVE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+_NATIVE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+           "tag:yaml.org,2002:null"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def read_text(path: str, display: str) -> str:
         raise YamlError(ManifestIssue(display, 1, 1, "", f"cannot read file: {exc.strerror}")) from None
     if len(raw) > MAX_FILE_BYTES:
         raise YamlError(
-            ManifestIssue(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES:,} bytes; is it a manifest?")
+            ManifestIssue(display, 1, 1, "",
+                          f"file is larger than {MAX_FILE_BYTES:,} bytes; is it a manifest?")
         )
     if b"\x00" in raw:
         raise YamlError(ManifestIssue(display, 1, 1, "", "file is binary, not YAML text"))
@@ -194,7 +196,8 @@ class _Builder:
                 if getattr(key_node, "merged", False):
                     continue  # a key from a `<<` merge never overrides an explicit one
                 first = seen[key].start_mark.line + 1
-                raise self._fail(key_node, (*path, key), f"duplicate key {key!r} (first defined on line {first})")
+                raise self._fail(key_node, (*path, key),
+                                 f"duplicate key {key!r} (first defined on line {first})")
             seen[key] = key_node
             self.located.keys[(*path, key)] = self._pos(key_node)
             result[key] = self._value(value_node, (*path, key))
@@ -212,7 +215,8 @@ class _Builder:
                 if not isinstance(source, yaml.MappingNode):
                     raise self._fail(source, path, "a `<<` merge needs a mapping or a list of mappings")
                 for inner_key, inner_value in source.value:
-                    copy = yaml.ScalarNode(inner_key.tag, inner_key.value, inner_key.start_mark, inner_key.end_mark)
+                    copy = yaml.ScalarNode(inner_key.tag, inner_key.value,
+                                           inner_key.start_mark, inner_key.end_mark)
                     copy.merged = True  # type: ignore[attr-defined]
                     merged.append((copy, inner_value))
         return explicit + merged

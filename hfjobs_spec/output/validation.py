@@ -1,4 +1,4 @@
-"""Validation reports: `path:line:col: error: field: message`, a stable JSON document, or GitHub annotations."""
+"""Validation reports: `path:line:col: error: field: message`, stable JSON, or GitHub annotations."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def text_report(issues: Sequence[ManifestIssue], files: int, jobs: int) -> str:
     if issues:
         noun = "error" if len(issues) == 1 else "errors"
         failing = len({issue.file for issue in issues})
-        lines.append(f"{len(issues)} {noun} in {failing} of {max(files, failing)} file{'s' if files != 1 else ''}")
+        total = max(files, failing)  # the project file counts when it is the one failing
+        lines.append(f"{len(issues)} {noun} in {failing} of {total} file{'s' if total != 1 else ''}")
     else:
         lines.append(f"{jobs} job{'s' if jobs != 1 else ''} valid in {files} file{'s' if files != 1 else ''}")
     return "\n".join(lines) + "\n"
