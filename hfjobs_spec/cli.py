@@ -87,7 +87,7 @@ def _settings(ctx: click.Context, project_dir: Path | None, environment: str | N
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @_project_options
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, **project: Any) -> None:
+def validate(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, **project: Any) -> None:
     """Check manifests (default: the project's jobs_dir). Exit 0 if valid, 1 if not."""
     from hfjobs_spec.commands import manifests
     from hfjobs_spec.output import validation as report
@@ -109,7 +109,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, **project: A
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @_project_options
 @click.pass_context
-def render(ctx: click.Context, paths: tuple[Path, ...], fmt: str, **project: Any) -> None:
+def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, **project: Any) -> None:
     """Print the fully rendered, normalised jobs (secrets as references, never values)."""
     from hfjobs_spec.commands import manifests
     from hfjobs_spec.output import specs as output
@@ -125,6 +125,206 @@ def schema(kind: str) -> None:
     from hfjobs_spec.manifest.schema import schema_text
 
     click.echo(schema_text(kind), nl=False)
+
+
+def _reconcile_settings(ctx: click.Context, project: dict[str, Any], *, local: bool, prune: bool | None = None,
+                        allow_empty: bool = False, replace: Sequence[str] = (), targets: Sequence[str] = ()) -> Any:
+    from hfjobs_spec.commands.hub import HubSettings
+    from hfjobs_spec.commands.reconcile import ReconcileSettings
+
+    glob: GlobalOptions = ctx.find_object(GlobalOptions) or GlobalOptions()
+    return ReconcileSettings(
+        manifests=_settings(ctx, **project),
+        hub=HubSettings(local=local or glob.local),
+        prune=prune,
+        allow_empty=allow_empty,
+        replace=tuple(replace),
+        targets=tuple(targets),
+    )
+
+
+def _reconcile_options(func: F) -> F:
+    options = [
+        click.option("--local", "local", is_flag=True, help="Use the embedded local Hub (state in .hfjobs/)."),
+        click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable)."),
+        click.option("--replace", "replace", multiple=True, metavar="NAME",
+                     help="Replace this job (or start a new run) even if unchanged (repeatable)."),
+        click.option("--prune/--no-prune", default=None,
+                     help="Delete managed jobs no longer declared (default: the project's `prune`, true)."),
+        click.option("--allow-empty", is_flag=True, help="Allow a plan that deletes every job when none is declared."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return _project_options(func)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for `apply`.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 if no changes, 2 if changes, 1 on error.")
+@_reconcile_options
+@click.pass_context
+def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: bool, local: bool,
+         targets: tuple[str, ...], replace: tuple[str, ...], prune: bool | None, allow_empty: bool,
+         **project: Any) -> None:
+    """Show what apply would change on the Hub, field by field."""
+    from hfjobs_spec.commands import reconcile
+    from hfjobs_spec.commands.hub import open_backend
+    from hfjobs_spec.commands.manifests import load_specs
+    from hfjobs_spec.output.plan_json import render_plan_json
+    from hfjobs_spec.output.plan_markdown import render_plan_markdown
+    from hfjobs_spec.output.plan_text import render_plan
+
+    settings = _reconcile_settings(ctx, project, local=local, prune=prune, allow_empty=allow_empty,
+                                   replace=replace, targets=targets)
+    proj, specs = load_specs(settings.manifests, os.environ)
+    with open_backend(settings.hub, proj.root, reconcile.namespaces_used(proj, specs)) as backend:
+        planned = reconcile.make_plan(proj, specs, backend, reconcile.diff_options(settings, proj), os.environ)
+    result = planned.plan
+    if out is not None:
+        _write_atomically(out, render_plan_json(result))
+    if fmt == "json":
+        click.echo(render_plan_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(result), nl=False)
+    else:
+        click.echo(render_plan(result, color=_color()), nl=False)
+        if out is not None:
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: hfjobs-spec apply {out}")
+    if result.blocked:
+        from hfjobs_spec.commands.reconcile import check_not_blocked
+
+        check_not_blocked(result)
+    ctx.exit(EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK)
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (required when not on a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Changes applied at the same time.")
+@_reconcile_options
+@click.pass_context
+def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, local: bool,
+          targets: tuple[str, ...], replace: tuple[str, ...], prune: bool | None, allow_empty: bool,
+          **project: Any) -> None:
+    """Make the Hub match the manifests (or carry out a saved PLANFILE)."""
+    from hfjobs_spec.commands import reconcile
+    from hfjobs_spec.commands.hub import open_backend
+    from hfjobs_spec.commands.manifests import load_specs
+    from hfjobs_spec.output.apply import render_report
+    from hfjobs_spec.output.plan_text import render_plan
+
+    settings = _reconcile_settings(ctx, project, local=local, prune=prune, allow_empty=allow_empty,
+                                   replace=replace, targets=targets)
+    saved = reconcile.load_saved_plan(planfile) if planfile is not None else None
+    if saved is not None and (targets or replace or prune is not None or allow_empty):
+        raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
+                               "belong to `plan`")
+    proj, specs = load_specs(settings.manifests, os.environ)
+    with open_backend(settings.hub, proj.root, reconcile.namespaces_used(proj, specs)) as backend:
+        options = reconcile.options_of(saved, proj) if saved else reconcile.diff_options(settings, proj)
+        planned = reconcile.make_plan(proj, specs, backend, options, os.environ)
+        if saved is not None:
+            reconcile.check_saved_plan(saved, planned)
+        chosen = saved or planned.plan
+        reconcile.check_not_blocked(chosen)
+        if not chosen.has_changes:
+            click.echo(render_plan(chosen, color=_color()), nl=False)
+            return
+        if saved is None:
+            click.echo(render_plan(chosen, color=_color()))
+            _confirm(auto_approve)
+        progress = _Progress(len(chosen.pending))
+        report = reconcile.execute(planned, chosen, backend, os.environ, parallelism=parallelism,
+                                   on_event=progress.event)
+        progress.close()
+    click.echo(render_report(report), nl=False)
+    if report.interrupted:
+        ctx.exit(EXIT_INTERRUPTED)
+    ctx.exit(EXIT_OK if report.ok else EXIT_ERROR)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--local", "local", is_flag=True, help="Use the embedded local Hub (state in .hfjobs/).")
+@_project_options
+@click.pass_context
+def status(ctx: click.Context, /, fmt: str, local: bool, **project: Any) -> None:
+    """Every managed job on the Hub: kind, schedule, next run, last run and its URL."""
+    from hfjobs_spec.commands import reconcile
+    from hfjobs_spec.commands.hub import open_backend
+    from hfjobs_spec.commands.manifests import load_specs
+    from hfjobs_spec.commands.status import status_rows
+    from hfjobs_spec.output.status import render_status, render_status_json
+
+    settings = _reconcile_settings(ctx, project, local=local)
+    proj, specs = load_specs(settings.manifests, os.environ)
+    options = reconcile.diff_options(settings, proj)
+    with open_backend(settings.hub, proj.root, reconcile.namespaces_used(proj, specs)) as backend:
+        planned = reconcile.make_plan(proj, specs, backend, options, os.environ, require_secrets=False)
+        rows = status_rows(planned.live, options, backend, planned.plan)
+    click.echo(render_status_json(rows) if fmt == "json" else render_status(rows), nl=False)
+
+
+def _confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError("refusing to apply without confirmation: not on a terminal; pass --auto-approve")
+    answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise _Cancelled("Apply cancelled; nothing was changed.")
+
+
+class _Cancelled(click.ClickException):
+    pass
+
+
+class _Progress:
+    """Per-change lines as they finish; on a terminal, also a live counter on the last line."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.running = 0
+        self.live = sys.stdout.isatty()
+        import threading
+
+        self._lock = threading.Lock()
+
+    def event(self, event: Any) -> None:
+        from hfjobs_spec.output.apply import event_line
+
+        with self._lock:
+            if event.kind == "started":
+                self.running += 1
+            else:
+                self.running -= 1
+                self.done += 1
+                self.failed += event.kind == "failed"
+            line = event_line(event)
+            if self.live:
+                click.echo("\r\033[K", nl=False)
+            if line:
+                click.echo(line)
+            if self.live:
+                click.echo(f"[{self.done}/{self.total}] {self.running} running, {self.failed} failed", nl=False)
+
+    def close(self) -> None:
+        if self.live:
+            click.echo("\r\033[K", nl=False)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
 
 
 def _workspace_prefix() -> str:

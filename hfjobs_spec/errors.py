@@ -75,11 +75,19 @@ class ProtectedJobError(PlanError):
 
 
 class HubError(HfJobsSpecError):
-    """The Hub refused a request or could not be reached. `job` names what it concerned, if known."""
+    """The Hub refused a request or could not be reached. `job` names what it concerned, if known.
 
-    def __init__(self, message: str, *, job: str | None = None, status: int | None = None) -> None:
+    `ambiguous` means the request may have been carried out even though it failed (a timeout, a
+    dropped connection, a 5xx); `retry_after` is the server's requested wait in seconds, if any.
+    """
+
+    def __init__(self, message: str, *, job: str | None = None, status: int | None = None,
+                 retry_after: float | None = None, ambiguous: bool = False) -> None:
         self.job = job
         self.status = status
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+        self.message = message
         super().__init__(f"{job}: {message}" if job else message)
 
 

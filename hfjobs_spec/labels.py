@@ -18,6 +18,13 @@ PROJECT = "hfjobs-project"
 MANIFEST_NAME = "hfjobs-name"
 SPEC_HASH = "hfjobs-spec-hash"
 PROTECT = "hfjobs-protect"
+ENVIRONMENT = "hfjobs-environment"
+# Hash of the in-place fields (schedule, suspend, labels, protect) as apply last set them: a
+# difference between it and the live values means someone changed the job on the Hub by hand.
+APPLIED = "hfjobs-applied"
+# A unique id per create, so a create retried after an ambiguous failure can find its first try.
+OPERATION = "hfjobs-op"
+DEFAULT_ENVIRONMENT = "default"
 # The Hub's own display-name label; we set it to the manifest name.
 HUB_NAME = "name"
 

@@ -11,8 +11,8 @@ from hfjobs_spec.manifest.model import (
     DEFAULT_UV_IMAGE,
     HF_TOKEN_REFERENCE,
     JobSpec,
-    SecretKind,
     ScriptSpec,
+    SecretKind,
     SecretRef,
     SourceRef,
     VolumeSpec,
@@ -30,7 +30,7 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
     """
     written = written or {}
     script = _script(data.get("script"), scripts)
-    image = data.get("image") or (DEFAULT_UV_IMAGE if script is not None else "")
+    image = normalise_image(data.get("image") or (DEFAULT_UV_IMAGE if script is not None else ""))
     return JobSpec(
         name=data["name"],
         namespace=data.get("namespace", namespace),
@@ -56,6 +56,19 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
         protect=bool(data.get("protect", False)),
         source=source,
     )
+
+
+SPACE_PREFIXES = ("https://huggingface.co/spaces/", "https://hf.co/spaces/", "huggingface.co/spaces/",
+                  "hf.co/spaces/")
+CANONICAL_SPACE_PREFIX = "hf.co/spaces/"
+
+
+def normalise_image(image: str) -> str:
+    """A Space image has four spellings; they all mean the same Space."""
+    for prefix in SPACE_PREFIXES:
+        if image.startswith(prefix):
+            return CANONICAL_SPACE_PREFIX + image[len(prefix):]
+    return image
 
 
 def env_text(value: Any) -> str:

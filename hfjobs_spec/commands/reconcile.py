@@ -1,0 +1,160 @@
+"""`plan`, `apply` and `status`: the steps the CLI strings together, each a plain function.
+
+The live state is read with the fewest requests possible: per namespace, one scheduled-jobs list
+and one (paginated) jobs list, both filtered on the project label by the Hub; plus at most one
+whoami when a namespace has to come from the token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfjobs_spec import labels as L
+from hfjobs_spec.commands.hub import HubSettings
+from hfjobs_spec.commands.manifests import ManifestSettings
+from hfjobs_spec.errors import PlanError, ProtectedJobError, StalePlanError
+from hfjobs_spec.hub.port import HubBackend
+from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.manifest.project import Project
+from hfjobs_spec.reconcile.diff import DiffOptions, LiveState, diff
+from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
+from hfjobs_spec.reconcile.plan import FORMAT_VERSION, Plan
+from hfjobs_spec.reconcile.secrets import check_secrets
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    """Everything `plan` and `apply` were asked to do. `prune` None means: as the project file says."""
+
+    manifests: ManifestSettings
+    hub: HubSettings = field(default_factory=HubSettings)
+    prune: bool | None = None
+    allow_empty: bool = False
+    replace: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan with what it was made from; `specs` have their namespaces resolved."""
+
+    project: Project
+    specs: tuple[JobSpec, ...]
+    live: LiveState
+    plan: Plan
+
+
+def namespaces_used(project: Project, specs: Sequence[JobSpec]) -> set[str]:
+    """The namespaces named by the project and its jobs (the token's own may be added at run time)."""
+    return {ns for ns in (project.namespace, *(spec.namespace for spec in specs)) if ns}
+
+
+def resolve_namespaces(project: Project, specs: Sequence[JobSpec],
+                       backend: HubBackend) -> tuple[str, tuple[JobSpec, ...]]:
+    """The default namespace (asking whoami only if nothing names one) and the specs with theirs set."""
+    default = project.namespace or backend.whoami()
+    resolved = tuple(spec if spec.namespace else dataclasses.replace(spec, namespace=default) for spec in specs)
+    return default, resolved
+
+
+def read_live(backend: HubBackend, namespaces: Sequence[str], project: str) -> LiveState:
+    wanted = {L.PROJECT: project}
+    scheduled = []
+    runs = []
+    for namespace in sorted(set(namespaces)):
+        scheduled += backend.list_scheduled_jobs(namespace, wanted)
+        runs += backend.list_jobs(namespace, wanted)
+    return LiveState(scheduled=tuple(scheduled), runs=tuple(runs), namespaces=tuple(sorted(set(namespaces))))
+
+
+def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
+    return DiffOptions(
+        project=project.id,
+        environment=project.environment,
+        prune=project.prune if settings.prune is None else settings.prune,
+        allow_empty=settings.allow_empty,
+        replace=frozenset(settings.replace),
+        targets=frozenset(settings.targets),
+    )
+
+
+def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, options: DiffOptions,
+              environ: Mapping[str, str], *, require_secrets: bool = True) -> Planned:
+    """Read the live state and diff it; fail early on missing secrets the changes will need."""
+    default, resolved = resolve_namespaces(project, specs, backend)
+    namespaces = {default, *(spec.namespace for spec in resolved if spec.namespace)}
+    live = read_live(backend, sorted(namespaces), project.id)
+    plan = diff(resolved, live, options)
+    if require_secrets:
+        check_secrets(specs_to_create(plan, resolved), environ, backend.token())
+    return Planned(project=project, specs=resolved, live=live, plan=plan)
+
+
+def specs_to_create(plan: Plan, specs: Sequence[JobSpec]) -> list[JobSpec]:
+    """The specs whose changes send a new job to the Hub (and so need their secrets)."""
+    names = {c.name for c in plan.pending if any(op.kind in ("create_scheduled", "run") for op in c.operations)}
+    return [spec for spec in specs if spec.name in names]
+
+
+def options_of(plan: Plan, project: Project) -> DiffOptions:
+    """The options a saved plan was made with."""
+    recorded: dict[str, Any] = dict(plan.options)
+    return DiffOptions(
+        project=project.id,
+        environment=project.environment,
+        prune=bool(recorded.get("prune", True)),
+        allow_empty=bool(recorded.get("allow_empty", False)),
+        replace=frozenset(recorded.get("replace", ())),
+        targets=frozenset(recorded.get("targets", ())),
+    )
+
+
+def load_saved_plan(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"cannot read plan file {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise PlanError(f"{path} is not a plan file of format version {FORMAT_VERSION} (made by `plan --out`)")
+    try:
+        return Plan.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanError(f"{path} is not a valid plan file: {exc}") from None
+
+
+def check_saved_plan(saved: Plan, fresh: Planned) -> None:
+    """A saved plan may run only if the manifests and the live state are what it saw."""
+    project = fresh.project
+    if saved.project != project.id or saved.environment != project.environment:
+        raise StalePlanError(
+            f"the plan is for project {saved.project!r} environment {saved.environment or 'default'!r}, not "
+            f"{project.id!r} environment {project.environment or 'default'!r}"
+        )
+    if saved.desired_digest != fresh.plan.desired_digest:
+        raise StalePlanError("plan is stale: the manifests changed since it was made; run plan again")
+    if saved.live_digest != fresh.plan.live_digest:
+        raise StalePlanError("plan is stale: the jobs on the Hub changed since it was made; run plan again")
+
+
+def check_not_blocked(plan: Plan) -> None:
+    blocked = plan.blocked
+    if blocked:
+        reasons = "\n  ".join(change.blocked or "" for change in blocked)
+        raise ProtectedJobError(f"the plan would delete or replace protected jobs; nothing was changed:\n  {reasons}")
+
+
+def execute(planned: Planned, plan: Plan, backend: HubBackend, environ: Mapping[str, str], *, parallelism: int,
+            on_event: Callable[[ChangeEvent], None] | None = None) -> ApplyReport:
+    """Apply `plan` (a fresh one, or a saved one checked against `planned`)."""
+    check_not_blocked(plan)
+    check_secrets(specs_to_create(plan, planned.specs), environ, backend.token())
+    executor = Executor(backend, {spec.name: spec for spec in planned.specs}, project=planned.project.id,
+                        environment=planned.project.environment or L.DEFAULT_ENVIRONMENT, environ=environ,
+                        parallelism=parallelism, on_event=on_event)
+    return executor.run(plan.pending)
+

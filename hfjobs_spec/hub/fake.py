@@ -1,0 +1,227 @@
+"""An in-memory `HubBackend` for fast tests: typed, thread-safe, with the Hub's label filtering and faults.
+
+It follows the same contract as localhub (the shared contract suite runs against both): label
+filters with AND semantics, full-replacement relabels, secrets kept but reported by name only,
+runs that start in SCHEDULING, and 404s for unknown ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from hfjobs_spec.errors import HubError, HubNotFoundError
+from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Fault:
+    method: str
+    error: HubError
+    commit: bool  # carry the call out, then fail: the ambiguous case
+    remaining: int
+
+
+class FakeHub:
+    """A `HubBackend` held in memory. `calls` counts every port call by method name."""
+
+    def __init__(self, user: str = "alice", orgs: tuple[str, ...] = (), token: str = "fake-token") -> None:
+        self.endpoint = "https://fake.hub"
+        self.user = user
+        self.namespaces = {user, *orgs}
+        self._token = token
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._clock = itertools.count()
+        self.scheduled: dict[str, LiveScheduledJob] = {}
+        self.runs: dict[str, LiveRun] = {}
+        self.secret_values: dict[str, dict[str, str]] = {}
+        self.calls: dict[str, int] = {}
+        self._faults: list[_Fault] = []
+
+    # Test controls
+
+    def fail_next(self, method: str, error: HubError, *, commit: bool = False, times: int = 1) -> None:
+        """Make the next `times` calls of `method` raise `error` (after doing the work if `commit`)."""
+        with self._lock:
+            self._faults.append(_Fault(method, error, commit, times))
+
+    def finish_run(self, job_id: str, stage: str = "COMPLETED") -> None:
+        with self._lock:
+            self.runs[job_id] = replace(self.runs[job_id], stage=stage)
+
+    def seed_scheduled(self, namespace: str, spec: LiveSpec, schedule: str, *, suspend: bool = False,
+                       concurrency: bool = False) -> LiveScheduledJob:
+        """Put a scheduled job on the fake Hub directly (as a person or another tool would)."""
+        with self._lock:
+            job = LiveScheduledJob(id=self._new_id(), namespace=namespace, spec=spec, schedule=schedule,
+                                   suspend=suspend, concurrency=concurrency, created_at=self._now())
+            self.scheduled[job.id] = job
+            return job
+
+    def seed_run(self, namespace: str, spec: LiveSpec, stage: str = "RUNNING") -> LiveRun:
+        with self._lock:
+            run = LiveRun(id=self._new_id(), namespace=namespace, spec=spec, stage=stage, created_at=self._now(),
+                          initiator_type="user", url=f"{self.endpoint}/jobs/{namespace}/x")
+            self.runs[run.id] = run
+            return run
+
+    # Port
+
+    def token(self) -> str | None:
+        return self._token
+
+    def whoami(self) -> str:
+        self._enter("whoami")
+        return self.user
+
+    def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
+        self._enter("list_scheduled_jobs", namespace)
+        with self._lock:
+            found = [job for job in self.scheduled.values() if job.namespace == namespace and _has(job, labels)]
+        return sorted(found, key=lambda job: job.id)
+
+    def list_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveRun]:
+        self._enter("list_jobs", namespace)
+        with self._lock:
+            found = [run for run in self.runs.values() if run.namespace == namespace and _has(run, labels)]
+        return sorted(found, key=lambda run: run.id, reverse=True)
+
+    def inspect_job(self, namespace: str, job_id: str) -> LiveRun:
+        self._enter("inspect_job", namespace)
+        return self._run(namespace, job_id)
+
+    def create_scheduled_job(self, namespace: str, request: JobRequest, *, schedule: str, suspend: bool,
+                             concurrency: bool) -> LiveScheduledJob:
+        def work() -> LiveScheduledJob:
+            job = LiveScheduledJob(id=self._new_id(), namespace=namespace, spec=_live_spec(request),
+                                   schedule=schedule, suspend=suspend, concurrency=concurrency,
+                                   created_at=self._now())
+            self.scheduled[job.id] = job
+            self.secret_values[job.id] = {k: v.reveal() for k, v in request.secrets.items()}
+            return job
+
+        return self._write("create_scheduled_job", namespace, work)
+
+    def delete_scheduled_job(self, namespace: str, job_id: str) -> None:
+        def work() -> None:
+            self._scheduled(namespace, job_id)
+            del self.scheduled[job_id]
+
+        self._write("delete_scheduled_job", namespace, work)
+
+    def suspend_scheduled_job(self, namespace: str, job_id: str) -> None:
+        self._update_scheduled("suspend_scheduled_job", namespace, job_id, suspend=True)
+
+    def resume_scheduled_job(self, namespace: str, job_id: str) -> None:
+        self._update_scheduled("resume_scheduled_job", namespace, job_id, suspend=False)
+
+    def reschedule(self, namespace: str, job_id: str, schedule: str) -> None:
+        self._update_scheduled("reschedule", namespace, job_id, schedule=schedule)
+
+    def set_scheduled_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
+        def work() -> None:
+            job = self._scheduled(namespace, job_id)
+            self.scheduled[job_id] = replace(job, spec=replace(job.spec, labels=dict(labels)))
+
+        self._write("set_scheduled_job_labels", namespace, work)
+
+    def run_job(self, namespace: str, request: JobRequest) -> LiveRun:
+        def work() -> LiveRun:
+            run = LiveRun(id=self._new_id(), namespace=namespace, spec=_live_spec(request), stage="SCHEDULING",
+                          created_at=self._now(), initiator_type="user", url=f"{self.endpoint}/jobs/{namespace}")
+            self.runs[run.id] = run
+            self.secret_values[run.id] = {k: v.reveal() for k, v in request.secrets.items()}
+            return run
+
+        return self._write("run_job", namespace, work)
+
+    def cancel_job(self, namespace: str, job_id: str) -> None:
+        def work() -> None:
+            run = self._run(namespace, job_id)
+            if run.active:
+                self.runs[job_id] = replace(run, stage="CANCELED")
+
+        self._write("cancel_job", namespace, work)
+
+    def set_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
+        def work() -> None:
+            run = self._run(namespace, job_id)
+            self.runs[job_id] = replace(run, spec=replace(run.spec, labels=dict(labels)))
+
+        self._write("set_job_labels", namespace, work)
+
+    # Internals
+
+    def _update_scheduled(self, method: str, namespace: str, job_id: str, **changes: object) -> None:
+        def work() -> None:
+            job = self._scheduled(namespace, job_id)
+            self.scheduled[job_id] = replace(job, **changes)  # type: ignore[arg-type]
+
+        self._write(method, namespace, work)
+
+    def _enter(self, method: str, namespace: str | None = None) -> _Fault | None:
+        with self._lock:
+            self.calls[method] = self.calls.get(method, 0) + 1
+            fault = next((f for f in self._faults if f.method == method and f.remaining > 0), None)
+            if fault is not None:
+                fault.remaining -= 1
+        if namespace is not None and namespace not in self.namespaces:
+            from hfjobs_spec.errors import HubAuthError
+
+            raise HubAuthError(f"403: namespace {namespace!r} is not yours", status=403)
+        if fault is not None and not fault.commit:
+            raise fault.error
+        return fault
+
+    def _write(self, method: str, namespace: str, work: Callable[[], T]) -> T:
+        fault = self._enter(method, namespace)
+        with self._lock:
+            result = work()
+        if fault is not None:
+            raise fault.error
+        return result
+
+    def _scheduled(self, namespace: str, job_id: str) -> LiveScheduledJob:
+        job = self.scheduled.get(job_id)
+        if job is None or job.namespace != namespace:
+            raise HubNotFoundError("not found on the Hub", job=job_id, status=404)
+        return job
+
+    def _run(self, namespace: str, job_id: str) -> LiveRun:
+        run = self.runs.get(job_id)
+        if run is None or run.namespace != namespace:
+            raise HubNotFoundError("not found on the Hub", job=job_id, status=404)
+        return run
+
+    def _new_id(self) -> str:
+        return f"{next(self._ids):024x}"
+
+    def _now(self) -> datetime:
+        return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=next(self._clock))
+
+
+def _has(job: LiveRun | LiveScheduledJob, labels: Mapping[str, str]) -> bool:
+    return all(job.labels.get(key) == value for key, value in labels.items())
+
+
+def _live_spec(request: JobRequest) -> LiveSpec:
+    return LiveSpec(
+        image=request.image,
+        command=request.command,
+        env=dict(request.env),
+        secret_names=tuple(sorted(request.secrets)),
+        flavor=request.flavor,
+        labels=dict(request.labels),
+        volumes=request.volumes,
+        expose=request.expose,
+        expose_public=request.expose_public,
+        timeout=request.timeout,
+        attempts=request.attempts,
+    )

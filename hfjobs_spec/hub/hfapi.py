@@ -1,0 +1,249 @@
+"""The one module that imports `huggingface_hub`: the `HubBackend` over `HfApi`.
+
+It always passes `namespace=` (a missing namespace costs a rate-limited whoami per call), gives
+every request a timeout (the client's default is none), converts the client's objects into our
+plain types and translates its exceptions into our own tree. Retries live in `hub.retry`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx2
+from huggingface_hub import HfApi, Volume, get_token, set_client_factory
+from huggingface_hub.errors import HfHubHTTPError, JobNotFoundError, LocalTokenNotFoundError
+
+from hfjobs_spec.errors import (
+    HubAuthError,
+    HubBadRequestError,
+    HubConflictError,
+    HubError,
+    HubNotFoundError,
+    HubRateLimitError,
+    HubTransportError,
+)
+from hfjobs_spec.hub.model import HubVolume, JobRequest, LiveRun, LiveScheduledJob, LiveSpec
+
+SPACE_IMAGE_PREFIX = "hf.co/spaces/"
+DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+T = TypeVar("T")
+
+
+def _add_request_id(request: httpx2.Request) -> None:
+    # What the client's own hook does: a request id makes server-side debugging possible.
+    request.headers.setdefault("X-Amzn-Trace-Id", str(uuid.uuid4()))
+
+
+def install_http_client(timeout: httpx2.Timeout = DEFAULT_TIMEOUT, max_connections: int = 32) -> None:
+    """Give the shared client a timeout and a connection pool sized for parallel apply."""
+    limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+    def factory() -> httpx2.Client:
+        return httpx2.Client(event_hooks={"request": [_add_request_id]}, follow_redirects=True,
+                             timeout=timeout, limits=limits)
+
+    set_client_factory(factory)
+
+
+class HfApiBackend:
+    """`HubBackend` over the real client, against the Hub or any compatible endpoint (localhub)."""
+
+    def __init__(self, *, endpoint: str | None = None, token: str | None = None) -> None:
+        from huggingface_hub import constants
+
+        self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
+        self._token = token or get_token()
+        if not self._token:
+            raise HubAuthError("no Hugging Face token: run `hf auth login` or set HF_TOKEN "
+                               "(or try the embedded local Hub with --local)")
+        self._api = HfApi(endpoint=self.endpoint, token=self._token, library_name="hfjobs-spec")
+        install_http_client()
+
+    def token(self) -> str | None:
+        return self._token
+
+    def whoami(self) -> str:
+        with _translated():
+            return str(self._api.whoami()["name"])
+
+    def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
+        with _translated():
+            found = self._api.list_scheduled_jobs(labels=dict(labels) or None, namespace=namespace, timeout=60)
+            return [_scheduled(item) for item in found]
+
+    def list_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveRun]:
+        with _translated():
+            return [_run(item) for item in self._api.list_jobs(labels=dict(labels) or None, namespace=namespace,
+                                                               timeout=60)]
+
+    def inspect_job(self, namespace: str, job_id: str) -> LiveRun:
+        with _translated(job_id):
+            return _run(self._api.inspect_job(job_id=job_id, namespace=namespace))
+
+    def create_scheduled_job(self, namespace: str, request: JobRequest, *, schedule: str, suspend: bool,
+                             concurrency: bool) -> LiveScheduledJob:
+        with _translated():
+            created = self._api.create_scheduled_job(schedule=schedule, suspend=suspend, concurrency=concurrency,
+                                                     namespace=namespace, **_request_kwargs(request))
+            return _scheduled(created)
+
+    def delete_scheduled_job(self, namespace: str, job_id: str) -> None:
+        self._call(job_id, self._api.delete_scheduled_job, scheduled_job_id=job_id, namespace=namespace)
+
+    def suspend_scheduled_job(self, namespace: str, job_id: str) -> None:
+        self._call(job_id, self._api.suspend_scheduled_job, scheduled_job_id=job_id, namespace=namespace)
+
+    def resume_scheduled_job(self, namespace: str, job_id: str) -> None:
+        self._call(job_id, self._api.resume_scheduled_job, scheduled_job_id=job_id, namespace=namespace)
+
+    def reschedule(self, namespace: str, job_id: str, schedule: str) -> None:
+        self._call(job_id, self._api.update_scheduled_job_schedule, scheduled_job_id=job_id, schedule=schedule,
+                   namespace=namespace)
+
+    def set_scheduled_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
+        self._call(job_id, self._api.update_scheduled_job_labels, scheduled_job_id=job_id, labels=dict(labels),
+                   namespace=namespace)
+
+    def run_job(self, namespace: str, request: JobRequest) -> LiveRun:
+        with _translated():
+            return _run(self._api.run_job(namespace=namespace, **_request_kwargs(request)))
+
+    def cancel_job(self, namespace: str, job_id: str) -> None:
+        self._call(job_id, self._api.cancel_job, job_id=job_id, namespace=namespace)
+
+    def set_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
+        self._call(job_id, self._api.update_job_labels, job_id=job_id, labels=dict(labels), namespace=namespace)
+
+    def _call(self, subject: str, method: Callable[..., Any], **kwargs: Any) -> None:
+        with _translated(subject):
+            method(**kwargs)
+
+
+def _request_kwargs(request: JobRequest) -> dict[str, Any]:
+    labels = dict(request.labels)
+    name = labels.pop("name", None)  # the client wants the name label as `name=`
+    return {
+        "image": request.image,
+        "command": list(request.command),
+        "env": dict(request.env),
+        "secrets": {key: value.reveal() for key, value in request.secrets.items()} or None,
+        "flavor": request.flavor,
+        "timeout": request.timeout,
+        "attempts": request.attempts,
+        "name": name,
+        "labels": labels or None,
+        "volumes": [Volume(type=v.type, source=v.source, mount_path=v.mount_path, revision=v.revision,
+                           read_only=v.read_only, path=v.path) for v in request.volumes] or None,
+        "expose": list(request.expose) or None,
+        "expose_public": list(request.expose_public) or None,
+    }
+
+
+def _spec(info: Any, *, timeout: int | None) -> LiveSpec:
+    image = info.docker_image or (SPACE_IMAGE_PREFIX + info.space_id if info.space_id else "")
+    ports = list(info.expose or [])
+    public = list(info.expose_public or [])
+    retry = info.retry
+    return LiveSpec(
+        image=image,
+        command=tuple(info.command or ()) + tuple(info.arguments or ()),
+        env={str(k): str(v) for k, v in (info.environment or {}).items()},
+        secret_names=tuple(sorted(info.secrets or {})),
+        flavor=str(info.flavor or ""),
+        labels={str(k): str(v) for k, v in (info.labels or {}).items()},
+        volumes=tuple(HubVolume(type=v.type or "model", source=v.source, mount_path=v.mount_path,
+                                revision=v.revision, read_only=v.read_only, path=v.path)
+                      for v in (info.volumes or ())),
+        expose=tuple(sorted(p for p in ports if p not in public)),
+        expose_public=tuple(sorted(public)),
+        timeout=timeout,
+        attempts=retry + 1 if isinstance(retry, int) else None,
+    )
+
+
+def _run(info: Any) -> LiveRun:
+    initiator = info.initiator
+    return LiveRun(
+        id=info.id,
+        namespace=info.owner.name,
+        spec=_spec(info, timeout=None),
+        stage=str(info.status.stage),
+        created_at=info.created_at,
+        initiator_type=initiator.type if initiator else None,
+        initiator_id=initiator.id if initiator else None,
+        url=info.url,
+        message=info.status.message,
+    )
+
+
+def _scheduled(info: Any) -> LiveScheduledJob:
+    last = info.status.last_job
+    timeout = info.job_spec.timeout
+    return LiveScheduledJob(
+        id=info.id,
+        namespace=info.owner.name,
+        spec=_spec(info.job_spec, timeout=int(timeout) if timeout is not None else None),
+        schedule=str(info.schedule),
+        suspend=bool(info.suspend),
+        concurrency=bool(info.concurrency),
+        created_at=info.created_at,
+        last_run_id=last.id if last else None,
+        last_run_at=last.at if last else None,
+        next_run_at=info.status.next_job_run_at,
+    )
+
+
+@contextmanager
+def _translated(job_id: str | None = None) -> Iterator[None]:
+    """Turn the client's and the transport's exceptions into ours."""
+    try:
+        yield
+    except JobNotFoundError as exc:
+        raise HubNotFoundError("not found on the Hub", job=job_id or exc.job_id, status=404) from None
+    except HfHubHTTPError as exc:
+        raise _from_http_error(exc, job_id) from None
+    except LocalTokenNotFoundError:
+        raise HubAuthError("no Hugging Face token: run `hf auth login` or set HF_TOKEN") from None
+    except httpx2.ConnectError as exc:
+        # Refused before anything was sent: certainly not carried out.
+        raise HubTransportError(f"cannot connect: {exc}", job=job_id) from None
+    except httpx2.TimeoutException as exc:
+        raise HubTransportError(f"timed out: {type(exc).__name__}", job=job_id, ambiguous=True) from None
+    except httpx2.HTTPError as exc:
+        raise HubTransportError(f"connection failed: {type(exc).__name__}: {exc}", job=job_id,
+                                ambiguous=True) from None
+
+
+def _from_http_error(exc: HfHubHTTPError, job_id: str | None) -> HubError:
+    response = exc.response
+    status = response.status_code if response is not None else None
+    detail = exc.server_message or str(exc).splitlines()[0]
+    if status in (401, 403):
+        hint = " (check the token and that it may use this namespace)"
+        return HubAuthError(f"{status}: {detail}{hint}", job=job_id, status=status)
+    if status == 404:
+        return HubNotFoundError(f"404: {detail}", job=job_id, status=status)
+    if status == 409:
+        return HubConflictError(f"409: {detail}", job=job_id, status=status)
+    if status in (400, 422):
+        return HubBadRequestError(f"{status}: {detail}", job=job_id, status=status)
+    if status == 429:
+        return HubRateLimitError(f"429: rate limited: {detail}", job=job_id, status=status,
+                                 retry_after=_retry_after(response))
+    if status is not None and status >= 500:
+        return HubTransportError(f"{status}: {detail}", job=job_id, status=status, ambiguous=True,
+                                 retry_after=_retry_after(response))
+    return HubError(f"{status}: {detail}", job=job_id, status=status)
+
+
+def _retry_after(response: httpx2.Response | None) -> float | None:
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,38 @@
+"""What apply did: a line per change as it finishes, and a closing summary."""
+
+from __future__ import annotations
+
+from hfjobs_spec.output.plan_text import VERBS
+from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent
+
+
+def event_line(event: ChangeEvent) -> str | None:
+    change = event.change
+    label = f"{change.kind} {change.name}"
+    if event.kind == "started":
+        return None
+    result = event.result
+    if result is not None and result.ok:
+        created = f" (new id {', '.join(result.created)})" if result.created else ""
+        return f"done    {label}: {VERBS[change.action]}{created}"
+    error = result.error if result else "unknown error"
+    return f"FAILED  {label}: {error}"
+
+
+def render_report(report: ApplyReport) -> str:
+    lines = []
+    if report.failed:
+        lines.append("")
+        lines.append("Failed changes:")
+        lines += [f"  - {r.change.kind} {r.change.name} ({r.change.action}): {r.error}" for r in report.failed]
+    if report.not_started:
+        lines.append("")
+        lines.append("Not started:")
+        lines += [f"  - {c.kind} {c.name} ({c.action})" for c in report.not_started]
+    done = len(report.succeeded)
+    head = "Apply interrupted" if report.interrupted else ("Apply complete" if report.ok else "Apply failed")
+    lines.append("")
+    lines.append(f"{head}: {done} succeeded, {len(report.failed)} failed, {len(report.not_started)} not started.")
+    if not report.ok:
+        lines.append("Nothing was rolled back. Run apply again: it picks up from the current state on the Hub.")
+    return "\n".join(lines).lstrip("\n") + "\n"

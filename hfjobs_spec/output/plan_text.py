@@ -1,0 +1,82 @@
+"""The plan for a terminal: Terraform's symbols, one block per job, old -> new, a summary line last."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
+
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
+COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+VERBS = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes."
+    s = plan.summary
+    return (f"Plan: {s['create']} to create, {s['update']} to update, {s['replace']} to replace, "
+            f"{s['delete']} to delete.")
+
+
+def value_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def expand(fields: tuple[FieldDiff, ...]) -> list[FieldDiff]:
+    """Mappings (env, volumes...) read better key by key than as two whole blobs."""
+    lines: list[FieldDiff] = []
+    for diff in fields:
+        old, new = diff.old, diff.new
+        if isinstance(old, dict | None) and isinstance(new, dict | None) and (old or new):
+            for key in sorted(set(old or {}) | set(new or {})):
+                before, after = (old or {}).get(key), (new or {}).get(key)
+                if before != after:
+                    lines.append(FieldDiff(f"{diff.field}.{key}", before, after, diff.forces_replacement))
+        else:
+            lines.append(diff)
+    return lines
+
+
+def field_line(diff: FieldDiff) -> tuple[str, str]:
+    """(symbol, text) for one field."""
+    note = "  # forces replacement" if diff.forces_replacement else ""
+    if diff.old is None:
+        return "+", f"{diff.field}: {value_text(diff.new)}{note}"
+    if diff.new is None:
+        return "-", f"{diff.field}: {value_text(diff.old)}{note}"
+    return "~", f"{diff.field}: {value_text(diff.old)} -> {value_text(diff.new)}{note}"
+
+
+def _style(text: str, action: str, color: bool) -> str:
+    return click.style(text, fg=COLOURS.get(action), bold=True) if color else text
+
+
+def change_block(change: Change, color: bool) -> list[str]:
+    ids = f" [{', '.join(change.live_ids)}]" if change.live_ids else ""
+    header = f"  # {change.kind} {change.name} in {change.namespace}{ids} will be {VERBS[change.action]}"
+    lines = [header, f"    {change.reason}"]
+    symbol = SYMBOLS[change.action]
+    lines.append(_style(f"{symbol:>3} {change.kind} \"{change.name}\"", change.action, color) + " {")
+    for diff in expand(change.fields):
+        mark, text = field_line(diff)
+        lines.append(f"      {mark} {text}")
+    lines.append("    }")
+    if change.blocked:
+        lines.append(_style(f"    ! blocked: {change.blocked}", "delete", color))
+    return lines
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    where = f"project {plan.project}, environment {plan.environment or 'default'}"
+    if not plan.has_changes:
+        return f"{where}: the Hub matches the manifests.\n\n{summary_line(plan)}\n"
+    lines = [f"{where}. Symbols: + create, ~ update in place, -/+ replace, - delete.", ""]
+    for change in plan.pending:
+        lines += change_block(change, color)
+        lines.append("")
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"

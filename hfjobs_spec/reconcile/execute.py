@@ -1,0 +1,150 @@
+"""Carry out a plan's changes against a `HubBackend`, in parallel, with a report of what happened.
+
+Each change runs its operations in order (a replace creates before it deletes, so a failure never
+leaves a schedule missing); changes run side by side up to `parallelism`. A stop request (Ctrl-C)
+lets the changes in flight finish and starts no new one.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Literal
+
+from hfjobs_spec import labels as L
+from hfjobs_spec.errors import HfJobsSpecError
+from hfjobs_spec.hub.port import HubBackend
+from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.reconcile.plan import Change, Operation
+from hfjobs_spec.reconcile.secrets import resolve_secrets
+from hfjobs_spec.reconcile.translate import labels_with_marker, to_request
+
+DEFAULT_PARALLELISM = 8
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    change: Change
+    ok: bool
+    error: str | None = None
+    created: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    results: tuple[ChangeResult, ...]
+    not_started: tuple[Change, ...] = ()
+    interrupted: bool = False
+
+    @property
+    def succeeded(self) -> tuple[ChangeResult, ...]:
+        return tuple(r for r in self.results if r.ok)
+
+    @property
+    def failed(self) -> tuple[ChangeResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_started and not self.interrupted
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    kind: Literal["started", "succeeded", "failed"]
+    change: Change
+    result: ChangeResult | None = None
+
+
+class Executor:
+    """Runs changes. `specs` supplies the full spec for every create; secrets resolve per create."""
+
+    def __init__(self, backend: HubBackend, specs: Mapping[str, JobSpec], *, project: str, environment: str,
+                 environ: Mapping[str, str], parallelism: int = DEFAULT_PARALLELISM,
+                 on_event: Callable[[ChangeEvent], None] | None = None) -> None:
+        self.backend = backend
+        self.specs = specs
+        self.project = project
+        self.environment = environment
+        self.environ = environ
+        self.parallelism = max(1, parallelism)
+        self.on_event = on_event or (lambda event: None)
+        self._token = backend.token()
+
+    def run(self, changes: Sequence[Change]) -> ApplyReport:
+        """Apply `changes`. KeyboardInterrupt stops new changes, waits for running ones, and reports."""
+        results: list[ChangeResult] = []
+        interrupted = False
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
+            futures: dict[Future[ChangeResult | None], Change] = {
+                pool.submit(self._guarded, change, stop): change for change in changes
+            }
+            pending = set(futures)
+            while pending:
+                try:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    stop.set()
+                    continue
+                results.extend(r for r in (f.result() for f in done) if r is not None)
+        finished = {id(result.change) for result in results}
+        not_started = tuple(change for change in changes if id(change) not in finished)
+        order = {id(change): index for index, change in enumerate(changes)}
+        results.sort(key=lambda result: order[id(result.change)])
+        return ApplyReport(tuple(results), not_started, interrupted)
+
+    def _guarded(self, change: Change, stop: threading.Event) -> ChangeResult | None:
+        if stop.is_set():
+            return None
+        self.on_event(ChangeEvent("started", change))
+        result = self._apply(change)
+        self.on_event(ChangeEvent("succeeded" if result.ok else "failed", change, result))
+        return result
+
+    def _apply(self, change: Change) -> ChangeResult:
+        created: list[str] = []
+        try:
+            for operation in change.operations:
+                new_id = self._perform(change, operation)
+                if new_id:
+                    created.append(new_id)
+        except HfJobsSpecError as exc:
+            return ChangeResult(change, False, str(exc), tuple(created))
+        except Exception as exc:  # a bug must not take the other changes down with it
+            return ChangeResult(change, False, f"unexpected error: {type(exc).__name__}: {exc}", tuple(created))
+        return ChangeResult(change, True, None, tuple(created))
+
+    def _perform(self, change: Change, op: Operation) -> str | None:
+        backend = self.backend
+        target = op.target or ""
+        if op.kind in ("create_scheduled", "run"):
+            spec = self.specs[change.name]
+            labels = labels_with_marker(spec, self.project, self.environment)
+            labels[L.OPERATION] = uuid.uuid4().hex[:16]
+            request = to_request(spec, labels, resolve_secrets(spec, self.environ, self._token))
+            if op.kind == "run":
+                return backend.run_job(op.namespace, request).id
+            assert spec.schedule is not None
+            return backend.create_scheduled_job(op.namespace, request, schedule=spec.schedule, suspend=spec.suspend,
+                                                concurrency=spec.concurrency).id
+        if op.kind == "delete_scheduled":
+            backend.delete_scheduled_job(op.namespace, target)
+        elif op.kind == "reschedule":
+            assert op.schedule is not None
+            backend.reschedule(op.namespace, target, op.schedule)
+        elif op.kind == "suspend":
+            backend.suspend_scheduled_job(op.namespace, target)
+        elif op.kind == "resume":
+            backend.resume_scheduled_job(op.namespace, target)
+        elif op.kind == "relabel_scheduled":
+            backend.set_scheduled_job_labels(op.namespace, target, dict(op.labels))
+        elif op.kind == "cancel":
+            backend.cancel_job(op.namespace, target)
+        elif op.kind == "relabel_run":
+            backend.set_job_labels(op.namespace, target, dict(op.labels))
+        return None

@@ -1,0 +1,166 @@
+"""The plan as a value: what would change, why, field by field, and the Hub operations that do it.
+
+`apply` executes exactly the operations of the plan it is given. A plan is plain data, so it
+serialises to deterministic JSON (`to_dict`) and loads back (`from_dict`) for saved plans.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["create", "update", "replace", "delete", "noop"]
+ACTIONS: tuple[Action, ...] = ("delete", "replace", "create", "update", "noop")
+OperationKind = Literal[
+    "create_scheduled", "delete_scheduled", "reschedule", "suspend", "resume", "relabel_scheduled",
+    "run", "cancel", "relabel_run",
+]
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field, old -> new. `old` is None for a field the live side lacks or does not report."""
+
+    field: str
+    old: Any
+    new: Any
+    forces_replacement: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One Hub call. Creates name the job whose spec they send; others name the live id they touch."""
+
+    kind: OperationKind
+    namespace: str
+    target: str | None = None
+    schedule: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "namespace": self.namespace}
+        if self.target is not None:
+            data["target"] = self.target
+        if self.schedule is not None:
+            data["schedule"] = self.schedule
+        if self.labels:
+            data["labels"] = dict(self.labels)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Operation:
+        return cls(kind=data["kind"], namespace=data["namespace"], target=data.get("target"),
+                   schedule=data.get("schedule"), labels=tuple(sorted(data.get("labels", {}).items())))
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happens to one job. `blocked` says why it may not happen (e.g. `protect: true`)."""
+
+    name: str
+    kind: Literal["job", "scheduled_job"]
+    action: Action
+    reason: str
+    namespace: str
+    fields: tuple[FieldDiff, ...] = ()
+    live_ids: tuple[str, ...] = ()
+    operations: tuple[Operation, ...] = ()
+    blocked: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
+        return ACTIONS.index(self.action), self.name, self.live_ids
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "action": self.action,
+            "reason": self.reason,
+            "namespace": self.namespace,
+            "fields": [
+                {"field": f.field, "old": f.old, "new": f.new, "forces_replacement": f.forces_replacement}
+                for f in self.fields
+            ],
+            "live_ids": list(self.live_ids),
+            "operations": [op.to_dict() for op in self.operations],
+        }
+        if self.blocked is not None:
+            data["blocked"] = self.blocked
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            name=data["name"],
+            kind=data["kind"],
+            action=data["action"],
+            reason=data["reason"],
+            namespace=data["namespace"],
+            fields=tuple(FieldDiff(f["field"], f["old"], f["new"], f["forces_replacement"]) for f in data["fields"]),
+            live_ids=tuple(data["live_ids"]),
+            operations=tuple(Operation.from_dict(op) for op in data["operations"]),
+            blocked=data.get("blocked"),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every change for one project and environment, with fingerprints of what it was made from.
+
+    `options` records how it was asked for (pruning, targets, forced replacements), so a saved plan
+    can be checked against a fresh one made the same way.
+    """
+
+    project: str
+    environment: str | None
+    namespaces: tuple[str, ...]
+    changes: tuple[Change, ...]
+    desired_digest: str
+    live_digest: str
+    options: tuple[tuple[str, Any], ...] = field(default=())
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(change.action for change in self.changes)
+        return {action: counts.get(action, 0) for action in ("create", "update", "replace", "delete", "noop")}
+
+    @property
+    def pending(self) -> tuple[Change, ...]:
+        """The changes that do something."""
+        return tuple(change for change in self.changes if change.action != "noop")
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.pending)
+
+    @property
+    def blocked(self) -> tuple[Change, ...]:
+        return tuple(change for change in self.changes if change.blocked)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "project": self.project,
+            "environment": self.environment,
+            "namespaces": list(self.namespaces),
+            "desired_digest": self.desired_digest,
+            "live_digest": self.live_digest,
+            "summary": self.summary,
+            "options": dict(self.options),
+            "changes": [change.to_dict() for change in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            project=data["project"],
+            environment=data["environment"],
+            namespaces=tuple(data["namespaces"]),
+            changes=tuple(Change.from_dict(change) for change in data["changes"]),
+            desired_digest=data["desired_digest"],
+            live_digest=data["live_digest"],
+            options=tuple(sorted(data.get("options", {}).items())),
+        )
