@@ -13,7 +13,7 @@ from collections.abc import Callable
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from hfjobs_spec.localhub import admin, routes
 from hfjobs_spec.localhub.common import ApiError
@@ -134,19 +134,22 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             status = exc.status if isinstance(exc, _BodyError) else 400
             self._send(error_response(ApiError(status, str(exc))), request_id)
             return
-        url = urlsplit(self.path)
+        # http.server folds a leading "//" into "/"; route on the target as sent, so that a client
+        # configured with a trailing slash on the endpoint gets the 404 the Hub would give it.
+        target = self.requestline.split(" ")[1] if self.requestline.count(" ") >= 2 else self.path
+        path, _, query = target.partition("?")
         request = Request(
             method=self.command,
-            path=url.path,
-            query=parse_qs(url.query, keep_blank_values=True),
+            path=path,
+            query=parse_qs(query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
             host=self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2]),
         )
-        if url.path.startswith(admin.PREFIX):
+        if path.startswith(admin.PREFIX):
             self._send(self._safely(lambda: admin.dispatch(ctx, request)), request_id)
             return
-        found = routes.match(self.command, url.path)
+        found = routes.match(self.command, path)
         ctx.counters.increment(found.key)
         decision = ctx.faults.decide(found.key)
         if decision.delay_seconds:
