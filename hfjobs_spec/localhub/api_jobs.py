@@ -1,0 +1,233 @@
+"""The `/api/jobs/{ns}` routes: create, list, inspect, cancel, duplicate, labels, expose, logs, metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from hfjobs_spec.localhub.clock import iso
+from hfjobs_spec.localhub.common import ApiError, bad_request
+from hfjobs_spec.localhub.context import HubContext
+from hfjobs_spec.localhub.hardware import BY_NAME
+from hfjobs_spec.localhub.jobs_store import (
+    JobRecord,
+    cancel_job,
+    get_job,
+    insert_job,
+    list_jobs,
+    set_labels,
+    set_spec,
+)
+from hfjobs_spec.localhub.lifecycle import (
+    ACTIVE_STAGES,
+    KNOWN_STAGES,
+    log_events,
+    metric_sample,
+    validate_controls,
+)
+from hfjobs_spec.localhub.render import job_json
+from hfjobs_spec.localhub.scheduler import make_run
+from hfjobs_spec.localhub.validation import (
+    require_object,
+    validate_expose,
+    validate_job_spec,
+    validate_labels,
+)
+from hfjobs_spec.localhub.wire import Request, Response, empty_response, json_response
+
+_CURSOR = re.compile(r"(\d{1,15})\.([0-9a-f]{24})")
+
+
+def _not_found(job_id: str) -> ApiError:
+    return ApiError(404, f"Job {job_id} not found")
+
+
+def _load(ctx: HubContext, request: Request) -> tuple[JobRecord, int]:
+    namespace, job_id = request.params["ns"], request.params["id"]
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    with ctx.db.read() as conn:
+        job = get_job(conn, namespace, job_id)
+    if job is None:
+        raise _not_found(job_id)
+    return job, now
+
+
+def _render(ctx: HubContext, job: JobRecord, now: int) -> dict[str, Any]:
+    return job_json(job, now, ctx.owner(job.namespace), ctx.salt)
+
+
+def create(ctx: HubContext, request: Request) -> Response:
+    """`POST /api/jobs/{ns}`: start a run."""
+    namespace = request.params["ns"]
+    valid = validate_job_spec(request.json())
+    validate_controls(valid.spec["environment"])
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    job = make_run(
+        namespace=namespace,
+        spec=valid.spec,
+        labels=valid.labels,
+        secrets=valid.secrets,
+        created_ms=now,
+        initiator=ctx.user_initiator(),
+        durations=ctx.durations,
+    )
+    with ctx.db.write() as conn:
+        insert_job(conn, job)
+    return json_response(_render(ctx, job, now))
+
+
+def _label_filters(values: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        key, sep, wanted = value.partition("=")
+        if not sep or not key:
+            raise bad_request(f"label filter {value!r} must be key=value")
+        pairs.append((key, wanted))
+    return pairs
+
+
+def list_page(ctx: HubContext, request: Request) -> Response:
+    """`GET /api/jobs/{ns}`: one page, newest first, with an absolute `Link` to the next one."""
+    namespace = request.params["ns"]
+    stages = request.query.get("stage", [])
+    for stage in stages:
+        if stage not in KNOWN_STAGES:
+            raise bad_request(f"stage filter {stage!r} must be one of {', '.join(KNOWN_STAGES)}")
+    labels = _label_filters(request.query.get("label", []))
+    after: tuple[int, str] | None = None
+    if (cursor := request.first("cursor")) is not None:
+        found = _CURSOR.fullmatch(cursor)
+        if found is None:
+            raise bad_request(f"invalid cursor {cursor!r}")
+        after = (int(found.group(1)), found.group(2))
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    with ctx.db.read() as conn:
+        jobs = list_jobs(
+            conn, namespace, now_ms=now, stages=stages, labels=labels, after=after, limit=ctx.page_size + 1
+        )
+    headers = {}
+    if len(jobs) > ctx.page_size:
+        jobs = jobs[: ctx.page_size]
+        last = jobs[-1]
+        # The client follows the link verbatim and adds no parameters, so it carries the filters.
+        query = [("stage", stage) for stage in stages] + [("label", f"{k}={v}") for k, v in labels]
+        query.append(("cursor", f"{last.times.created_ms}.{last.id}"))
+        url = f"http://{request.host}/api/jobs/{quote(namespace, safe='')}?{urlencode(query)}"
+        headers["Link"] = f'<{url}>; rel="next"'
+    return json_response([_render(ctx, job, now) for job in jobs], headers=headers)
+
+
+def inspect(ctx: HubContext, request: Request) -> Response:
+    """`GET /api/jobs/{ns}/{id}`."""
+    job, now = _load(ctx, request)
+    return json_response(_render(ctx, job, now))
+
+
+def cancel(ctx: HubContext, request: Request) -> Response:
+    """`POST .../cancel`: only a SCHEDULING or RUNNING run can be canceled (409 otherwise)."""
+    namespace, job_id = request.params["ns"], request.params["id"]
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    with ctx.db.write() as conn:
+        job = get_job(conn, namespace, job_id)
+        if job is None:
+            raise _not_found(job_id)
+        stage = job.times.stage(now)
+        if stage not in ACTIVE_STAGES:
+            raise ApiError(
+                409, f"Job {job_id} is already {stage}; only SCHEDULING or RUNNING jobs can be canceled"
+            )
+        cancel_job(conn, job_id, now)
+    return empty_response()
+
+
+def duplicate(ctx: HubContext, request: Request) -> Response:
+    """`POST .../duplicate`: a new run with the same spec, labels and secrets."""
+    original, now = _load(ctx, request)
+    job = make_run(
+        namespace=original.namespace,
+        spec=original.spec,
+        labels=original.labels,
+        secrets=original.secrets,
+        created_ms=now,
+        initiator={"type": "duplicated-job", "id": original.id},
+        durations=ctx.durations,
+    )
+    with ctx.db.write() as conn:
+        insert_job(conn, job)
+    return json_response(_render(ctx, job, now))
+
+
+def _single_field(request: Request, name: str) -> Any:
+    body = require_object(request.json(), "body")
+    if set(body) != {name}:
+        raise bad_request(f'the body must be {{"{name}": ...}} and nothing else')
+    return body[name]
+
+
+def labels(ctx: HubContext, request: Request) -> Response:
+    """`PUT .../labels`: replace every label."""
+    new_labels = validate_labels(_single_field(request, "labels"))
+    namespace, job_id = request.params["ns"], request.params["id"]
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    with ctx.db.write() as conn:
+        job = get_job(conn, namespace, job_id)
+        if job is None:
+            raise _not_found(job_id)
+        set_labels(conn, job_id, new_labels)
+    return json_response(_render(ctx, replace(job, labels=new_labels), now))
+
+
+def expose(ctx: HubContext, request: Request) -> Response:
+    """`PUT .../expose`: replace the exposed ports of an active run (409 once it has finished)."""
+    ports = validate_expose(require_object(request.json(), "body"), "body")
+    namespace, job_id = request.params["ns"], request.params["id"]
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    with ctx.db.write() as conn:
+        job = get_job(conn, namespace, job_id)
+        if job is None:
+            raise _not_found(job_id)
+        stage = job.times.stage(now)
+        if stage not in ACTIVE_STAGES:
+            raise ApiError(409, f"Job {job_id} is {stage}; ports can only be exposed on an active job")
+        spec = {**job.spec, "expose": ports if ports["ports"] else None}
+        set_spec(conn, job_id, spec)
+    return json_response(_render(ctx, replace(job, spec=spec), now))
+
+
+def _sse(events: list[str]) -> Response:
+    return Response(
+        body="".join(events).encode(),
+        content_type="text/event-stream; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+def logs(ctx: HubContext, request: Request) -> Response:
+    """`GET .../logs`: the whole log so far as SSE, then the stream ends (`tail=N`: the last N)."""
+    job, now = _load(ctx, request)
+    events = log_events(job.times, job.spec, job.id, now)
+    if (tail := request.first("tail")) is not None:
+        if not tail.isdigit():
+            raise bad_request("tail must be a non-negative integer")
+        events = events[len(events) - min(int(tail), len(events)) :]
+    return _sse([f"data: {json.dumps({'data': line, 'timestamp': iso(ts)})}\n\n" for ts, line in events])
+
+
+def metrics(ctx: HubContext, request: Request) -> Response:
+    """`GET .../metrics`: one sample while RUNNING, then the stream ends; 406 otherwise (as the Hub)."""
+    job, now = _load(ctx, request)
+    stage = job.times.stage(now)
+    if stage != "RUNNING":
+        raise ApiError(406, f"Job {job.id} is {stage}: metrics are only available while it runs")
+    hw = BY_NAME[job.spec["flavor"]]
+    sample = metric_sample(hw.ram_gb, hw.gpu_count, hw.vram_gb, job.id)
+    return _sse([f"event: metric\ndata: {json.dumps(sample)}\n\n"])

@@ -1,0 +1,114 @@
+"""Stored records → the JSON the Hub sends (camelCase, ISO-8601 with `Z`).
+
+Optional collections (labels, volumes, expose, network) are left out when empty, as the client
+leaves them out of requests; the client then reads them as None, so callers cannot rely on an
+empty dict coming back. Secret values are replaced by opaque, salted digests: the keys survive,
+the values can neither be read back nor compared between jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from hfjobs_spec.localhub.clock import iso
+from hfjobs_spec.localhub.jobs_store import JobRecord
+from hfjobs_spec.localhub.lifecycle import ACTIVE_STAGES
+from hfjobs_spec.localhub.scheduled_store import ScheduledRecord
+
+
+def opaque_secrets(secrets: dict[str, str], owner_id: str, salt: str) -> dict[str, str]:
+    """Same keys, values replaced by a digest keyed with the database's private salt."""
+    out = {}
+    for key, value in secrets.items():
+        digest = hmac.new(salt.encode(), f"{owner_id}\0{key}\0{value}".encode(), hashlib.sha256)
+        out[key] = f"encrypted:{digest.hexdigest()[:32]}"
+    return out
+
+
+def _spec_common(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("dockerImage", "spaceId"):
+        if key in spec:
+            out[key] = spec[key]
+    out["command"] = list(spec["command"])
+    out["arguments"] = list(spec["arguments"])
+    out["environment"] = dict(spec["environment"])
+    out["secrets"] = secrets
+    out["flavor"] = spec["flavor"]
+    if labels:
+        out["labels"] = dict(labels)
+    if spec["volumes"]:
+        out["volumes"] = [dict(volume) for volume in spec["volumes"]]
+    if spec["expose"] is not None and spec["expose"]["ports"]:
+        out["expose"] = {
+            "ports": list(spec["expose"]["ports"]),
+            "portsPublic": list(spec["expose"]["portsPublic"]),
+        }
+    return out
+
+
+def _seconds(ms: int) -> int:
+    return max(0, ms // 1000)
+
+
+def job_json(job: JobRecord, now_ms: int, owner: dict[str, str], salt: str) -> dict[str, Any]:
+    """A run as `GET /api/jobs/{ns}/{id}` returns it, at hub time `now_ms`."""
+    t = job.times
+    stage = t.stage(now_ms)
+    started = t.started_ms(now_ms)
+    finished = t.finished_ms(now_ms)
+    upto = min(now_ms, t.finish_ms())
+    status: dict[str, Any] = {"stage": stage, "message": None}
+    if stage == "CANCELED":
+        status["message"] = "Job canceled"
+    elif stage == "ERROR":
+        status["message"] = t.final_message
+    expose = job.spec["expose"]
+    if stage in ACTIVE_STAGES and expose is not None and expose["ports"]:
+        status["exposeUrls"] = [f"https://{job.id}--{port}.hf.jobs" for port in expose["ports"]]
+    if job.spec["ssh"]:
+        status["sshUrl"] = f"ssh://{job.id}@ssh.hf.jobs"
+    out: dict[str, Any] = {
+        "id": job.id,
+        "createdAt": iso(t.created_ms),
+        "startedAt": iso(started) if started is not None else None,
+        "finishedAt": iso(finished) if finished is not None else None,
+        **_spec_common(job.spec, job.labels, opaque_secrets(job.secrets, job.id, salt)),
+        "status": status,
+        "durations": {
+            "schedulingSecs": _seconds((started if started is not None else upto) - t.created_ms),
+            "runningSecs": _seconds(upto - started) if started is not None else None,
+            "totalSecs": _seconds(upto - t.created_ms),
+        },
+        "owner": owner,
+        "initiator": job.initiator,
+        "retry": job.spec["attempts"] - 1,
+    }
+    if job.spec["network"] is not None:
+        out["network"] = job.spec["network"]
+    return out
+
+
+def scheduled_json(record: ScheduledRecord, owner: dict[str, str], salt: str) -> dict[str, Any]:
+    """A scheduled job as `GET /api/scheduled-jobs/{ns}/{id}` returns it."""
+    job_spec = _spec_common(record.spec, record.labels, opaque_secrets(record.secrets, record.id, salt))
+    # The response names differ from the request's (timeoutSeconds/attempts in, timeout/retry out).
+    job_spec["timeout"] = record.spec["timeoutSeconds"]
+    job_spec["retry"] = record.spec["attempts"] - 1
+    status: dict[str, Any] = {}
+    if record.last_job_id is not None and record.last_job_ms is not None:
+        status["lastJob"] = {"id": record.last_job_id, "at": iso(record.last_job_ms)}
+    if record.next_due_ms is not None and not record.suspend:
+        status["nextJobRunAt"] = iso(record.next_due_ms)
+    return {
+        "id": record.id,
+        "createdAt": iso(record.created_ms),
+        "schedule": record.schedule,
+        "suspend": record.suspend,
+        "concurrency": record.concurrency,
+        "status": status,
+        "owner": owner,
+        "jobSpec": job_spec,
+    }
