@@ -118,6 +118,15 @@ def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, **project: 
     click.echo(output.json_output(specs) if fmt == "json" else output.yaml_output(specs), nl=False)
 
 
+def _mount_localhub() -> None:
+    from hfjobs_spec.localhub.cli import localhub
+
+    cli.add_command(localhub)
+
+
+_mount_localhub()
+
+
 @cli.command()
 @click.argument("kind", type=click.Choice(["job", "project"]), default="job")
 def schema(kind: str) -> None:
