@@ -51,7 +51,7 @@ class Planned:
 
 def namespaces_used(project: Project, specs: Sequence[JobSpec]) -> set[str]:
     """The namespaces named by the project and its jobs (the token's own may be added at run time)."""
-    return {ns for ns in (project.namespace, *(spec.namespace for spec in specs)) if ns}
+    return {ns for ns in (project.namespace, *project.prune_namespaces, *(spec.namespace for spec in specs)) if ns}
 
 
 def resolve_namespaces(project: Project, specs: Sequence[JobSpec],
@@ -87,7 +87,7 @@ def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, o
               environ: Mapping[str, str], *, require_secrets: bool = True) -> Planned:
     """Read the live state and diff it; fail early on missing secrets the changes will need."""
     default, resolved = resolve_namespaces(project, specs, backend)
-    namespaces = {default, *(spec.namespace for spec in resolved if spec.namespace)}
+    namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
     live = read_live(backend, sorted(namespaces), project.id)
     plan = diff(resolved, live, options)
     if require_secrets:

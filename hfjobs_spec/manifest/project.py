@@ -59,6 +59,8 @@ class Project:
     defaults: tuple[DefaultsLayer, ...]
     environment: str | None
     environments: tuple[str, ...]
+    # Namespaces read for managed jobs even when no manifest names them (e.g. after a move).
+    prune_namespaces: tuple[str, ...] = ()
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
@@ -125,6 +127,7 @@ def load_project(options: ProjectOptions) -> Project:
         defaults=tuple(layers),
         environment=name,
         environments=tuple(sorted(environments)),
+        prune_namespaces=tuple(data.get("prune_namespaces", ())),
     )
 
 
