@@ -181,8 +181,51 @@ SHAPE_RULES: list[dict[str, Any]] = [
 ]
 
 
-def job_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one job document."""
+# A string leaf holding Jinja markers: its value is only known after rendering.
+TEMPLATE_PATTERN = r"\{\{|\{%"
+TEMPLATE: dict[str, Any] = {"type": "string", "pattern": TEMPLATE_PATTERN}
+_NESTED = ("properties", "additionalProperties", "items")
+
+
+def allow_templates(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, where every value may also be a Jinja template string.
+
+    Templates are rendered before validation and a leaf that is one `{{ expression }}` may become a
+    number or a list, so a document that is still unrendered (in an editor, or defaults in the project
+    file) can only be held to its structure: its keys, and the values that contain no template.
+    """
+    inner = copy.deepcopy(schema)
+    description = inner.pop("description", None)
+    for key in _NESTED:
+        value = inner.get(key)
+        if key == "properties" and isinstance(value, dict):
+            inner[key] = {name: allow_templates(sub) for name, sub in value.items()}
+        elif isinstance(value, dict):
+            inner[key] = allow_templates(value)
+    for key in ("anyOf", "oneOf"):
+        if key in inner:
+            inner[key] = [_allow_nested_templates(branch) for branch in inner[key]]
+    wrapped: dict[str, Any] = {"anyOf": [inner, copy.deepcopy(TEMPLATE)]}
+    if description is not None:
+        wrapped["description"] = description
+    return wrapped
+
+
+def _allow_nested_templates(schema: dict[str, Any]) -> dict[str, Any]:
+    """Inside an alternative: templates below it, not in its place (the outer wrapper already has that)."""
+    unwrapped: dict[str, Any] = allow_templates(schema)["anyOf"][0]
+    return unwrapped
+
+
+def job_schema(*, templates: bool = False) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one job document.
+
+    `templates=False` (what validation uses) checks a rendered document; `templates=True` is the
+    published schema, which editors apply to the file as written, templates and all.
+    """
+    properties = copy.deepcopy(JOB_PROPERTIES)
+    if templates:
+        properties = {name: allow_templates(sub) for name, sub in properties.items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:hfjobs-spec:schema:job:v1",
@@ -191,14 +234,17 @@ def job_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": ["apiVersion", "name"],
-        "properties": copy.deepcopy(JOB_PROPERTIES),
+        "properties": properties,
         "allOf": copy.deepcopy(SHAPE_RULES),
     }
 
 
 def defaults_schema() -> dict[str, Any]:
-    """Job fields a project or environment may set for every job."""
-    properties = {k: v for k, v in copy.deepcopy(JOB_PROPERTIES).items() if k not in NOT_DEFAULTABLE}
+    """Job fields a project or environment may set for every job.
+
+    Defaults are rendered with each job and validated again as part of it, so templates are allowed here.
+    """
+    properties = {k: allow_templates(v) for k, v in JOB_PROPERTIES.items() if k not in NOT_DEFAULTABLE}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -251,7 +297,12 @@ def project_schema() -> dict[str, Any]:
     }
 
 
-SCHEMAS = {"job": job_schema, "project": project_schema}
+def published_job_schema() -> dict[str, Any]:
+    """`schemas/job.schema.json`: the job schema as editors apply it to unrendered files."""
+    return job_schema(templates=True)
+
+
+SCHEMAS = {"job": published_job_schema, "project": project_schema}
 
 
 def schema_text(kind: str) -> str:

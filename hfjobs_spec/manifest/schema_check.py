@@ -73,19 +73,31 @@ def _dedupe(issues: Iterable[ManifestIssue]) -> list[ManifestIssue]:
 
 
 def _explain(error: ValidationError, located: Located, prefix: Path_) -> list[ManifestIssue]:
-    while error.validator in ("anyOf", "oneOf") and error.context:
-        error = _best_branch_error(error)
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        return [issue for blamed in _blamed_errors(error) for issue in _explain(blamed, located, prefix)]
     path: Path_ = (*prefix, *error.absolute_path)
+    if "propertyNames" in error.relative_schema_path:
+        # jsonschema reports a bad key as a failure of the key itself, at the path of its mapping.
+        return _property_names(error, path, located)
     handler = _HANDLERS.get(str(error.validator), _generic)
     return handler(error, path, located)
 
 
-def _best_branch_error(error: ValidationError) -> ValidationError:
-    """Among the alternatives, blame the ones meant for this kind of value (a mapping, a list...)."""
+def _blamed_errors(error: ValidationError) -> list[ValidationError]:
+    """Among the alternatives, blame the ones meant for this kind of value (a mapping, a list...).
+
+    When only one alternative fits the kind of value, all its errors are reported; otherwise the best
+    one. The "or a template" alternative of unrendered documents is never the one to blame: a value
+    without Jinja markers was not meant as a template.
+    """
     assert error.context is not None
+    branches = error.validator_value
+    templates = {index for index, branch in enumerate(branches) if branch == s.TEMPLATE}
     wrong_type = {e.schema_path[0] for e in error.context if e.validator == "type" and not e.relative_path}
-    relevant = [e for e in error.context if e.schema_path[0] not in wrong_type]
-    return best_match(relevant or error.context)  # type: ignore[no-any-return,unused-ignore]
+    relevant = [e for e in error.context if e.schema_path[0] not in wrong_type | templates]
+    if relevant and len({e.schema_path[0] for e in relevant}) == 1:
+        return relevant
+    return [best_match(relevant or error.context)]
 
 
 def _issue(located: Located, path: Path_, message: str, *, key: bool = False) -> ManifestIssue:
@@ -185,11 +197,10 @@ def _pattern(error: ValidationError, path: Path_, located: Located) -> list[Mani
 
 def _property_names(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
     key = str(error.instance)
-    inner = error.context[0] if error.context else None
-    if inner is not None and inner.validator == "pattern":
-        meaning = _PATTERN_MEANING.get(str(inner.validator_value), f"must match {inner.validator_value}")
-    elif inner is not None and inner.validator == "maxLength":
-        meaning = f"must be at most {inner.validator_value} characters"
+    if error.validator == "pattern":
+        meaning = _PATTERN_MEANING.get(str(error.validator_value), f"must match {error.validator_value}")
+    elif error.validator == "maxLength":
+        meaning = f"must be at most {error.validator_value} characters"
     else:
         meaning = "is not allowed"
     return [_issue(located, (*path, key), f"key {key!r} {meaning}", key=True)]
@@ -222,7 +233,6 @@ _HANDLERS: dict[str, Callable[[ValidationError, Path_, Located], list[ManifestIs
     "const": _const,
     "type": _type,
     "pattern": _pattern,
-    "propertyNames": _property_names,
     "minimum": _bounds,
     "maximum": _bounds,
     "minLength": _bounds,
