@@ -9,14 +9,16 @@ without a schedule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from hfjobs_spec.manifest.project import DefaultsLayer
-from hfjobs_spec.manifest.schema import SCHEDULED_ONLY_FIELDS, SCRIPT_ONLY_FIELDS
+from hfjobs_spec.manifest.schema import ENV_NAME_PATTERN, SCHEDULED_ONLY_FIELDS, SCRIPT_ONLY_FIELDS
 from hfjobs_spec.manifest.yaml_source import Located, Path_
 
 MERGED_MAPPINGS = ("env", "labels", "secrets")
+_ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
 
 def apply_defaults(job: Located, layers: Sequence[DefaultsLayer]) -> Located:
@@ -37,7 +39,7 @@ def _overlay(target: Located, source: Located, prefix: Path_) -> None:
     for part in prefix:
         values = values[part]
     for key, value in values.items():
-        if key in MERGED_MAPPINGS and isinstance(value, (dict, list)):
+        if key in MERGED_MAPPINGS and (isinstance(value, dict) or _is_name_list(value)):
             current = target.data.get(key)
             target.data[key] = {**(current if isinstance(current, dict) else {}), **_as_mapping(value)}
             for table_name in ("values", "keys"):
@@ -49,6 +51,12 @@ def _overlay(target: Located, source: Located, prefix: Path_) -> None:
             target.data[key] = value
             _drop_positions(target, (key,))
             _copy_positions(target, source, (*prefix, key), (key,))
+
+
+def _is_name_list(value: Any) -> bool:
+    """A well-formed `secrets: [A, B]`; anything else stays as written for validation to explain."""
+    return (isinstance(value, list) and all(isinstance(item, str) and _ENV_NAME.match(item) for item in value)
+            and len(set(value)) == len(value))
 
 
 def _as_mapping(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
