@@ -50,19 +50,19 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     for file in files:
         display = project.display(file)
         for doc in _documents(file, display, issues):
-            spec = _load_document(doc, project, renderer, scripts, issues)
-            if spec is None:
+            name, spec = _load_document(doc, project, renderer, scripts, issues)
+            if name is None:
                 continue
-            earlier = first_seen.get(spec.name)
+            earlier = first_seen.get(name)
             if earlier is not None:
                 position = doc.position(("name",))
-                message = (f"{spec.name!r} is already used by {earlier.file}:{earlier.line}; "
+                message = (f"{name!r} is already used by {earlier.file}:{earlier.line}; "
                            "names must be unique in the project")
                 issues.append(ManifestIssue(position.file, position.line, position.column, "name", message))
                 continue
-            assert spec.source is not None
-            first_seen[spec.name] = spec.source
-            specs.append(spec)
+            first_seen[name] = SourceRef(doc.start.file, doc.start.line)
+            if spec is not None:
+                specs.append(spec)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted(set(issues))),
@@ -79,24 +79,36 @@ def _documents(file: Path, display: str, issues: list[ManifestIssue]) -> list[Lo
 
 
 def _load_document(doc: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
-                   issues: list[ManifestIssue]) -> JobSpec | None:
+                   issues: list[ManifestIssue]) -> tuple[str | None, JobSpec | None]:
+    """The job's name (if it has a valid one) and its spec (if the whole document is valid)."""
     if not isinstance(doc.data, dict):
         issues.append(ManifestIssue(doc.start.file, doc.start.line, doc.start.column, "",
                                     "each YAML document must be a mapping of job fields"))
-        return None
+        return None, None
     merged = apply_defaults(doc, project.defaults)
     rendered, render_issues = _render(merged, renderer)
     issues.extend(render_issues)
     # Still check the rest of the document, but not the fields whose templates failed.
     broken = {issue.field for issue in render_issues}
     found = [issue for issue in schema_issues(_VALIDATOR, rendered) if not _under(issue.field, broken)]
-    if not found and not render_issues:
-        found = semantic_issues(rendered, scripts)
+    # Semantic checks see only the fields that passed so far, so one run reports everything it can.
+    broken_fields = {_top_field(issue.field) for issue in (*render_issues, *found)}
+    sound = Located(data={k: v for k, v in rendered.data.items() if k not in broken_fields},
+                    start=rendered.start, values=rendered.values, keys=rendered.keys)
+    found += semantic_issues(sound, scripts)
     issues.extend(found)
+    name = rendered.data.get("name") if "name" not in broken_fields else None
+    name = name if isinstance(name, str) else None
     if found or render_issues:
-        return None
-    return to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts,
+        return name, None
+    spec = to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts,
                        source=SourceRef(doc.start.file, doc.start.line), written=rendered.scalar_text)
+    return name, spec
+
+
+def _top_field(field: str) -> str:
+    """`volumes[0].mount_path` -> `volumes`."""
+    return field.split(".", 1)[0].split("[", 1)[0]
 
 
 def _render(doc: Located, renderer: Renderer) -> tuple[Located, list[ManifestIssue]]:
