@@ -9,7 +9,6 @@ Secret references (`$NAME`, `${NAME}`) contain no Jinja markers and pass through
 from __future__ import annotations
 
 import difflib
-import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,15 +16,15 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 
 from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.manifest.sandbox import MAX_CHARS, ManifestSandbox, TooLargeError, weight
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 _MARKERS = ("{{", "{%", "{#")
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}$", re.DOTALL)
-MAX_RENDERED_CHARS = 100_000
-_MAX_EXPONENT = 256
+MAX_RENDERED_CHARS = MAX_CHARS
+_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _MISSING = object()
 
 
@@ -43,37 +42,13 @@ class _EnvLookupError(Exception):
     pass
 
 
-class _Sandbox(SandboxedEnvironment):
-    """The Jinja sandbox, also refusing arithmetic that would exhaust memory or time."""
-
-    intercepted_binops = frozenset(["*", "**"])
-
-    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        if op == "**":
-            if isinstance(right, (int, float)) and abs(right) > _MAX_EXPONENT:
-                raise SecurityError(f"exponent {right} is too large")
-            return operator.pow(left, right)
-        for seq, count in ((left, right), (right, left)):
-            too_long = isinstance(seq, (str, list, tuple)) and isinstance(count, int) \
-                and len(seq) * count > MAX_RENDERED_CHARS
-            if too_long:
-                raise SecurityError("repetition result is too large")
-        return super().call_binop(context, op, left, right)
-
-
-def _build_environment() -> _Sandbox:
-    environment = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    # Drop the helpers that have served sandbox escapes elsewhere; templates need data, not objects.
-    environment.globals = {"range": environment.globals["range"]}
-    return environment
-
-
 class Renderer:
     """Renders the string leaves of documents. One instance caches compiled templates across files."""
 
     def __init__(self, context: RenderContext) -> None:
         self.context = context
-        self.environment = _build_environment()
+        self.environment = ManifestSandbox(undefined=StrictUndefined, autoescape=False,
+                                           keep_trailing_newline=True)
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
 
     def render(self, located: Located,
@@ -102,13 +77,19 @@ class Renderer:
             **extra,
         }
 
-    def _env_function(self, name: str, default: Any = _MISSING) -> Any:
-        value = self.context.environ.get(str(name))
+    def _env_function(self, *args: Any, **kwargs: Any) -> Any:
+        """`env('NAME')` or `env('NAME', default)`: an environment variable of the process rendering."""
+        if "default" in kwargs:
+            args = (*args, kwargs.pop("default"))
+        if kwargs or not 1 <= len(args) <= 2 or not isinstance(args[0], str):
+            raise _EnvLookupError("env() takes a variable name and an optional default: "
+                                  "env('NAME') or env('NAME', 'fallback')")
+        value = self.context.environ.get(args[0])
         if value is not None:
             return value
-        if default is _MISSING:
-            raise _EnvLookupError(f"environment variable {name!r} is not set and env() was given no default")
-        return default
+        if len(args) == 1:
+            raise _EnvLookupError(f"environment variable {args[0]!r} is not set and env() was given no default")
+        return args[1]
 
     def _walk(self, value: Any, path: Path_, located: Located, variables: dict[str, Any],
               issues: list[ManifestIssue]) -> Any:
@@ -131,13 +112,13 @@ class Renderer:
         if compiled is None:
             compiled = self._compile(source)
             self._compiled[source] = compiled
+        self.environment.start()
         result = compiled(variables)
         if isinstance(result, Undefined):
             str(result)  # raises the UndefinedError that explains what is missing
-        plain = _plain_data(result)
-        if isinstance(plain, str) and len(plain) > MAX_RENDERED_CHARS:
-            raise SecurityError(f"rendered value is longer than {MAX_RENDERED_CHARS:,} characters")
-        return plain
+        if weight(result) > MAX_RENDERED_CHARS:
+            raise TooLargeError(f"the rendered value is longer than {MAX_RENDERED_CHARS:,} characters")
+        return _plain_data(result)
 
     def _compile(self, source: str) -> Callable[[Mapping[str, Any]], Any]:
         whole = _WHOLE_EXPRESSION.match(source)
@@ -154,14 +135,20 @@ class Renderer:
             offset = (exc.lineno or 1) - 1 + (1 if path in located.block_scalars else 0)
             line += offset
             message = f"template syntax error: {exc.message}"
+        elif isinstance(exc, TooLargeError):
+            message = f"template refused: {exc}"
         elif isinstance(exc, SecurityError):
             message = f"unsafe template: {exc}"
+        elif isinstance(exc, RecursionError):
+            message = "template refused: it calls itself too deeply"
         elif isinstance(exc, UndefinedError):
             message = f"undefined in template: {_explain_undefined(str(exc), self.context.vars)}"
         elif isinstance(exc, (_EnvLookupError, _NotData)):
             message = str(exc)
         else:
             message = f"template failed: {type(exc).__name__}: {exc}"
+        # Messages may quote the template; never let one echo something that looks like a token.
+        message = _TOKEN_LIKE.sub("hf_***", message)
         return ManifestIssue(position.file, line, position.column if line == position.line else 1,
                              format_path(path), message)
 
