@@ -83,11 +83,14 @@ def _copy_children(target: Located, source: Located, old: Path_, new: Path_,
                    value: dict[str, Any] | list[Any]) -> None:
     if isinstance(value, dict):
         for child in value:
+            # What a lower layer said about this key (its position, its text as written) no longer holds.
+            _drop_positions(target, (*new, child))
             _copy_positions(target, source, (*old, child), (*new, child))
         return
     # A list of secret names has no per-key positions; point each name at its list entry.
     for index, item in enumerate(value):
         position = source.values.get((*old, index))
+        _drop_positions(target, (*new, str(item)))
         if position is not None:
             target.values[(*new, str(item))] = position
             target.keys[(*new, str(item))] = position
@@ -98,6 +101,7 @@ def _drop_positions(target: Located, prefix: Path_) -> None:
     for table in (target.values, target.keys, target.scalar_text):
         for path in [p for p in table if p[:depth] == prefix]:
             del table[path]
+    target.block_scalars -= {p for p in target.block_scalars if p[:depth] == prefix}
 
 
 def _drop_misfits(merged: Located, own: dict[str, Any]) -> None:
