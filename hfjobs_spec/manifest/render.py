@@ -50,15 +50,18 @@ class Renderer:
         self.environment = ManifestSandbox(undefined=StrictUndefined, autoescape=False,
                                            keep_trailing_newline=True)
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
+        self._native: set[Path_] = set()
 
     def render(self, located: Located,
                extra: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
         """Render every string leaf of `located.data`; return the new document and any errors."""
         variables = self._variables(extra or {})
         issues: list[ManifestIssue] = []
+        self._native = set()
         data = self._walk(located.data, (), located, variables, issues)
         rendered = Located(data=data, start=located.start, values=located.values, keys=located.keys,
-                           block_scalars=located.block_scalars, scalar_text=located.scalar_text)
+                           block_scalars=located.block_scalars, scalar_text=located.scalar_text,
+                           native_templates=self._native)
         return rendered, issues
 
     def render_value(self, value: Any, path: Path_, located: Located,
@@ -101,10 +104,13 @@ class Renderer:
                     for index, item in enumerate(value)]
         if isinstance(value, str) and any(marker in value for marker in _MARKERS):
             try:
-                return self._render_leaf(value, variables)
+                result = self._render_leaf(value, variables)
             except Exception as exc:  # user templates can raise anything; each becomes a located error
                 issues.append(self._issue(exc, path, located))
                 return value
+            if not isinstance(result, str):
+                self._native.add(path)
+            return result
         return value
 
     def _render_leaf(self, source: str, variables: dict[str, Any]) -> Any:

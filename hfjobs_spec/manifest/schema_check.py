@@ -121,8 +121,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 def _additional(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
     known = error.schema.get("properties", {})
     extras = [key for key in error.instance if key not in known]
+    if path and path[-1] == "defaults":
+        # Defaults are job fields; the two a job must state itself are not among their properties.
+        hint = {key: f"; `{key}` cannot have a default, each manifest sets its own" for key in s.NOT_DEFAULTABLE}
+    else:
+        hint = {}
     return [
-        _issue(located, (*path, key), f"unknown field {key!r}{did_you_mean(key, known)}", key=True)
+        _issue(located, (*path, key), f"unknown field {key!r}{hint.get(key) or did_you_mean(key, known)}",
+               key=True)
         for key in extras
     ]
 
@@ -175,7 +181,13 @@ def _type(error: ValidationError, path: Path_, located: Located) -> list[Manifes
     expected = error.validator_value
     names = [expected] if isinstance(expected, str) else list(expected)
     wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
-    return [_issue(located, path, f"must be {wanted}, not {_describe_type(error.instance)}")]
+    message = f"must be {wanted}, not {_describe_type(error.instance)}"
+    if path in located.native_templates:
+        message += ("; a value that is one {{ expression }} keeps the expression's type "
+                    "(add `| string` for text)")
+    elif "string" in names and path in located.scalar_text and "secrets" not in path:
+        message += f"; write \"{located.scalar_text[path]}\" in quotes to keep it as text"
+    return [_issue(located, path, message)]
 
 
 def _describe_type(value: Any) -> str:

@@ -55,6 +55,8 @@ class Located:
     block_scalars: set[Path_] = field(default_factory=set)
     # The text of numbers and booleans as written (`1.10`, `yes`), for fields that want strings.
     scalar_text: dict[Path_, str] = field(default_factory=dict)
+    # Leaves that were one `{{ expression }}` and rendered to something other than text.
+    native_templates: set[Path_] = field(default_factory=set)
 
     def position(self, path: Path_, *, key: bool = False) -> Position:
         """Where `path` is (its key with `key=True`), falling back to the nearest enclosing value."""
