@@ -217,15 +217,19 @@ def _allow_nested_templates(schema: dict[str, Any]) -> dict[str, Any]:
     return unwrapped
 
 
-def job_schema(*, templates: bool = False) -> dict[str, Any]:
+def job_schema(*, as_written: bool = False) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one job document.
 
-    `templates=False` (what validation uses) checks a rendered document; `templates=True` is the
-    published schema, which editors apply to the file as written, templates and all.
+    By default, the schema validation applies to a document once defaults are merged and templates
+    rendered. `as_written=True` is the published schema, which editors apply to the file itself: any
+    value may still be a template, and fields the project's defaults can supply (`image`, `command`,
+    `schedule`, ...) are not required, so it never flags a manifest that `validate` accepts.
     """
     properties = copy.deepcopy(JOB_PROPERTIES)
-    if templates:
+    rules = copy.deepcopy(SHAPE_RULES)
+    if as_written:
         properties = {name: allow_templates(sub) for name, sub in properties.items()}
+        rules = [{"if": rules[0]["if"], "then": rules[0]["then"]}]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:hfjobs-spec:schema:job:v1",
@@ -235,7 +239,7 @@ def job_schema(*, templates: bool = False) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["apiVersion", "name"],
         "properties": properties,
-        "allOf": copy.deepcopy(SHAPE_RULES),
+        "allOf": rules,
     }
 
 
@@ -298,8 +302,8 @@ def project_schema() -> dict[str, Any]:
 
 
 def published_job_schema() -> dict[str, Any]:
-    """`schemas/job.schema.json`: the job schema as editors apply it to unrendered files."""
-    return job_schema(templates=True)
+    """`schemas/job.schema.json`: the job schema as editors apply it to manifests as written."""
+    return job_schema(as_written=True)
 
 
 SCHEMAS = {"job": published_job_schema, "project": project_schema}
