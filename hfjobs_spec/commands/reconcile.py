@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,13 +64,17 @@ def resolve_namespaces(project: Project, specs: Sequence[JobSpec],
 
 
 def read_live(backend: HubBackend, namespaces: Sequence[str], project: str) -> LiveState:
+    """Both lists of every namespace, fetched side by side (they are independent requests)."""
     wanted = {L.PROJECT: project}
-    scheduled = []
-    runs = []
-    for namespace in sorted(set(namespaces)):
-        scheduled += backend.list_scheduled_jobs(namespace, wanted)
-        runs += backend.list_jobs(namespace, wanted)
-    return LiveState(scheduled=tuple(scheduled), runs=tuple(runs), namespaces=tuple(sorted(set(namespaces))))
+    ordered = sorted(set(namespaces))
+    with ThreadPoolExecutor(max_workers=min(8, 2 * len(ordered)) or 1, thread_name_prefix="read") as pool:
+        scheduled = [pool.submit(backend.list_scheduled_jobs, ns, wanted) for ns in ordered]
+        runs = [pool.submit(backend.list_jobs, ns, wanted) for ns in ordered]
+        return LiveState(
+            scheduled=tuple(job for future in scheduled for job in future.result()),
+            runs=tuple(run for future in runs for run in future.result()),
+            namespaces=tuple(ordered),
+        )
 
 
 def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
