@@ -7,6 +7,7 @@ errors, and alias expansion is bounded (a "billion laughs" document is refused, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
+_NULL = "tag:yaml.org,2002:null"
 # Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
 _AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
 _TOO_DEEP = f"document is nested too deeply (at most {MAX_DEPTH} levels)"
@@ -102,8 +104,8 @@ def parse_documents(text: str, display: str) -> Iterator[Located]:
     """Yield each non-empty document of `text`; raise `YamlError` at the first unparseable one."""
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is None:
-                continue
+            if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL and node.value == ""):
+                continue  # an empty document, e.g. only a comment between two `---`
             yield _Builder(display).build(node)
     except yaml.MarkedYAMLError as exc:
         raise YamlError(_issue_from_yaml_error(exc, display, text)) from None
@@ -124,6 +126,11 @@ def _issue_from_yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -
         message = "tab character in indentation; YAML indents with spaces only"
     elif "nesting depth" in problem:
         message = _TOO_DEEP
+    elif "undefined alias" in problem:
+        alias = re.match(r"\*([^\s,\]}]+)", source_line[column - 1:])
+        name = alias.group(1) if alias else "NAME"
+        message = (f"unknown alias *{name}: define &{name} earlier in the same document "
+                   "(anchors do not carry across `---`)")
     else:
         message = f"invalid YAML: {problem}"
         if exc.context:
