@@ -101,11 +101,12 @@ def load_project(options: ProjectOptions) -> Project:
     variables = copy.deepcopy(data.get("vars", {}))
     name = options.environment
     if name is not None:
+        if name not in environments and not environments:
+            raise ProjectError(f"unknown environment {name!r}: {display} defines no environments")
         if name not in environments:
-            known = ", ".join(sorted(environments)) or "none"
             raise ProjectError(
                 f"unknown environment {name!r}{did_you_mean(name, environments)} "
-                f"(defined in {display}: {known})"
+                f"(defined in {display}: {', '.join(sorted(environments))})"
             )
         chosen = environments[name]
         namespace = chosen.get("namespace", namespace)

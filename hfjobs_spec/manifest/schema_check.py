@@ -180,7 +180,8 @@ def _const(error: ValidationError, path: Path_, located: Located) -> list[Manife
 def _type(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
     expected = error.validator_value
     names = [expected] if isinstance(expected, str) else list(expected)
-    wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+    choices = [_TYPE_NAMES.get(name, name) for name in names]
+    wanted = " or ".join(choices) if len(choices) <= 2 else ", ".join(choices[:-1]) + " or " + choices[-1]
     message = f"must be {wanted}, not {_describe_type(error.instance)}"
     if path in located.native_templates:
         message += ("; a value that is one {{ expression }} keeps the expression's type "
@@ -228,7 +229,12 @@ def _bounds(error: ValidationError, path: Path_, located: Located) -> list[Manif
         "minItems": "must not be empty" if limit == 1 else f"must have at least {limit} items",
         "uniqueItems": "must not contain duplicates",
     }
-    return [_issue(located, path, messages[str(error.validator)])]
+    message = messages[str(error.validator)]
+    if error.validator == "uniqueItems" and isinstance(error.instance, list):
+        repeated = [item for index, item in enumerate(error.instance) if item in error.instance[:index]]
+        if repeated:
+            message += f" ({_shown(repeated[0], path)} appears more than once)"
+    return [_issue(located, path, message)]
 
 
 def _generic(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:

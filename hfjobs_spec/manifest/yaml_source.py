@@ -30,6 +30,7 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _NULL = "tag:yaml.org,2002:null"
+_STANDARD_TAG = "tag:yaml.org,2002:"
 # Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
 _AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
 _TOO_DEEP = f"document is nested too deeply (at most {MAX_DEPTH} levels)"
@@ -190,7 +191,8 @@ class _Builder:
         if node.tag in _NATIVE:
             self.located.scalar_text[path] = str(node.value)
             return _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
-        raise self._fail(node, path, f"unsupported YAML tag {node.tag!r}")
+        tag = "!!" + node.tag.removeprefix(_STANDARD_TAG) if node.tag.startswith(_STANDARD_TAG) else node.tag
+        raise self._fail(node, path, f"unsupported YAML tag {tag!r}; manifests hold plain data only")
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         assert self.located is not None
