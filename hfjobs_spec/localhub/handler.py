@@ -163,9 +163,14 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             )
             return
         if decision.action == "rate-limit":
-            error = ApiError(
-                429, "localhub: injected rate limit", headers={"Retry-After": str(decision.retry_after)}
-            )
+            wait = decision.retry_after
+            # Both forms the client understands: the Hub's IETF-draft RateLimit pair and Retry-After.
+            headers = {
+                "Retry-After": str(wait),
+                "RateLimit": f'"api";r=0;t={wait}',
+                "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
+            }
+            error = ApiError(429, "localhub: injected rate limit", headers=headers)
             self._send(error_response(error), request_id)
             return
         response = self._safely(lambda: self._dispatch(ctx, found, request))
