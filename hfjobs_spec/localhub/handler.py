@@ -49,6 +49,10 @@ class HubHTTPServer(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The default prints a traceback to stderr; a client hanging up mid-request is routine here.
+        logger.debug("localhub: connection from %s ended with an error", client_address, exc_info=True)
+
     def close_connections(self) -> None:
         """Hang up on every open connection (their threads then exit)."""
         with self._open_lock:

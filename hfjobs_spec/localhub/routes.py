@@ -96,6 +96,6 @@ def match(method: str, path: str) -> Match:
         )
         return Match(f"{method} {UNMATCHED}", None, {}, error)
     if path.startswith("/api/buckets/"):
-        return Match(f"{method} /api/buckets/*", None, {}, api_misc.NOT_IMPLEMENTED)
+        return Match(f"{method} /api/buckets/*", None, {}, ApiError(501, api_misc.NOT_IMPLEMENTED_MESSAGE))
     hint = " (the endpoint URL must not end with '/')" if path.startswith("//") else ""
     return Match(f"{method} {UNMATCHED}", None, {}, ApiError(404, f"no such route: {method} {path}{hint}"))
