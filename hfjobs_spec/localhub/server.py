@@ -13,13 +13,13 @@ from types import TracebackType
 from typing import Any
 
 from hfjobs_spec.localhub.clock import Clock
+from hfjobs_spec.localhub.common import DEFAULT_PAGE_SIZE
 from hfjobs_spec.localhub.context import HubContext
 from hfjobs_spec.localhub.db import Database
 from hfjobs_spec.localhub.faults import FaultInjector, FaultRule
 from hfjobs_spec.localhub.handler import HubHTTPServer
 from hfjobs_spec.localhub.lifecycle import Durations
 
-DEFAULT_PAGE_SIZE = 50
 PROJECT_STATE_DIR = ".hfjobs"
 PROJECT_DB_NAME = "localhub.sqlite3"
 
