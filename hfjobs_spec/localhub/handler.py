@@ -4,6 +4,7 @@ faults and answers with `Content-Length` on every response so keep-alive connect
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import socket
 import threading
@@ -215,11 +216,23 @@ class HubRequestHandler(BaseHTTPRequestHandler):
     def _send(self, response: Response, request_id: str) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.stream is None:
+            self.send_header("Content-Length", str(len(response.body)))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
         self.send_header("X-Request-Id", request_id)
         for name, value in response.headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(response.body)
+        if response.stream is None:
+            self.wfile.write(response.body)
+            return
+        try:
+            for chunk in itertools.chain([response.body], response.stream):
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client stopped reading (e.g. its read timeout): routine for SSE
+            self.close_connection = True

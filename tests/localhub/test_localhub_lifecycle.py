@@ -112,3 +112,21 @@ def test_real_time_clock_by_default(make_hub: object, token: str) -> None:
     assert job.status.stage == "SCHEDULING"
     hub.clock.advance(40)  # a running clock moves too
     assert _stage(api, job.id) == "COMPLETED"
+
+
+def test_follow_streams_live_until_the_run_ends(make_hub: object, token: str) -> None:
+    # A running clock holds the log stream open while the run is active (as the Hub does), so a
+    # follower sees every line, the last ones included. The test moves time instead of waiting.
+    hub: LocalHub = make_hub(clock=Clock(), scheduling_seconds=0)  # type: ignore[operator]
+    api = HfApi(endpoint=hub.url, token=token)
+    job = api.run_job(
+        image="python:3.12", command=["x"], env={"LOCALHUB_LOGS": "a\nb\nc", "LOCALHUB_RUN_SECONDS": "1000"},
+        namespace=NS,
+    )  # fmt: skip
+    seen = []
+    for line in api.fetch_job_logs(job_id=job.id, namespace=NS, follow=True):
+        seen.append(line)
+        if line == "a":
+            hub.clock.advance(2000)  # while the stream is open: the run completes
+    assert seen == ["a", "b", "c", "[localhub] job finished successfully"]
+    assert hub.counters()["GET /api/jobs/{ns}/{id}/logs"] == 1  # one connection, no reconnects
