@@ -129,6 +129,8 @@ class LocalHub:
     def stop(self) -> None:
         """Stop serving, hang up open connections, close the database. Idempotent."""
         server, self._server = self._server, None
+        if self._ctx is not None:
+            self._ctx.stopping.set()
         if server is not None:
             server.shutdown()
             server.close_connections()

@@ -33,10 +33,9 @@ def _event(timestamp_ms: int, line: str) -> bytes:
 
 
 def _follow(ctx: HubContext, namespace: str, job_id: str, already: int) -> Iterator[bytes]:
-    """New log events after the first `already`, until the run ends (or the job vanishes)."""
+    """New log events after the first `already`, until the run ends, the job vanishes or the hub stops."""
     quiet_since = time.monotonic()
-    while True:
-        time.sleep(POLL_SECONDS)
+    while not ctx.stopping.wait(POLL_SECONDS):
         now = ctx.now_ms()
         with ctx.db.read() as conn:
             job = get_job(conn, namespace, job_id)
