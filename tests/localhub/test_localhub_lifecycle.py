@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from huggingface_hub import HfApi
 
@@ -26,7 +26,7 @@ def test_default_durations_are_configurable(make_hub: object, clock: Clock, toke
     assert timeline == ["SCHEDULING", "SCHEDULING", "RUNNING", "RUNNING", "RUNNING", "COMPLETED"]
 
 
-def test_outcome_error(hf_api: HfApi, clock: Clock) -> None:
+def test_outcome_error(hf_api: HfApi, clock: Clock, start: datetime) -> None:
     job = hf_api.run_job(
         image="python:3.12", command=["false"], env={"LOCALHUB_OUTCOME": "error"}, namespace=NS
     )
@@ -34,7 +34,7 @@ def test_outcome_error(hf_api: HfApi, clock: Clock) -> None:
     failed = hf_api.inspect_job(job_id=job.id, namespace=NS)
     assert failed.status.stage == "ERROR"
     assert failed.status.message == "Job failed with exit code 1"
-    assert failed.finished_at == job.created_at + timedelta(seconds=35)
+    assert failed.finished_at == start + timedelta(seconds=35)
 
 
 def test_failing_run_is_retried_in_place(hf_api: HfApi, clock: Clock) -> None:
@@ -97,11 +97,11 @@ def test_canceled_run_logs_stop_at_cancel(hf_api: HfApi, clock: Clock) -> None:
     assert list(hf_api.fetch_job_logs(job_id=job.id, namespace=NS)) == ["line 0", "line 1", "line 2"]
 
 
-def test_clock_can_go_back(hf_api: HfApi, clock: Clock, start: object) -> None:
+def test_clock_can_go_back(hf_api: HfApi, clock: Clock, start: datetime) -> None:
     job = hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
     clock.advance(3600)
     assert _stage(hf_api, job.id) == "COMPLETED"
-    clock.set(job.created_at + timedelta(seconds=6))  # type: ignore[operator]
+    clock.set(start + timedelta(seconds=6))
     assert _stage(hf_api, job.id) == "RUNNING"
 
 
