@@ -1,17 +1,14 @@
-"""The `/api/jobs/{ns}` routes: create, list, inspect, cancel, duplicate, labels, expose, logs, metrics."""
+"""The `/api/jobs/{ns}` routes: create, list, inspect, cancel, duplicate, labels, expose (SSE: streams.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hfjobs_spec.localhub.clock import iso
 from hfjobs_spec.localhub.common import ApiError, bad_request
 from hfjobs_spec.localhub.context import HubContext
-from hfjobs_spec.localhub.hardware import BY_NAME
 from hfjobs_spec.localhub.jobs_store import (
     JobRecord,
     cancel_job,
@@ -24,8 +21,6 @@ from hfjobs_spec.localhub.jobs_store import (
 from hfjobs_spec.localhub.lifecycle import (
     ACTIVE_STAGES,
     KNOWN_STAGES,
-    log_events,
-    metric_sample,
     validate_controls,
 )
 from hfjobs_spec.localhub.render import job_json
@@ -45,7 +40,7 @@ def _not_found(job_id: str) -> ApiError:
     return ApiError(404, f"Job {job_id} not found")
 
 
-def _load(ctx: HubContext, request: Request) -> tuple[JobRecord, int]:
+def load_job(ctx: HubContext, request: Request) -> tuple[JobRecord, int]:
     namespace, job_id = request.params["ns"], request.params["id"]
     now = ctx.now_ms()
     ctx.catch_up(namespace, now)
@@ -125,7 +120,7 @@ def list_page(ctx: HubContext, request: Request) -> Response:
 
 def inspect(ctx: HubContext, request: Request) -> Response:
     """`GET /api/jobs/{ns}/{id}`."""
-    job, now = _load(ctx, request)
+    job, now = load_job(ctx, request)
     return json_response(_render(ctx, job, now))
 
 
@@ -149,7 +144,7 @@ def cancel(ctx: HubContext, request: Request) -> Response:
 
 def duplicate(ctx: HubContext, request: Request) -> Response:
     """`POST .../duplicate`: a new run with the same spec, labels and secrets."""
-    original, now = _load(ctx, request)
+    original, now = load_job(ctx, request)
     job = make_run(
         namespace=original.namespace,
         spec=original.spec,
@@ -201,33 +196,3 @@ def expose(ctx: HubContext, request: Request) -> Response:
         spec = {**job.spec, "expose": ports if ports["ports"] else None}
         set_spec(conn, job_id, spec)
     return json_response(_render(ctx, replace(job, spec=spec), now))
-
-
-def _sse(events: list[str]) -> Response:
-    return Response(
-        body="".join(events).encode(),
-        content_type="text/event-stream; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},
-    )
-
-
-def logs(ctx: HubContext, request: Request) -> Response:
-    """`GET .../logs`: the whole log so far as SSE, then the stream ends (`tail=N`: the last N)."""
-    job, now = _load(ctx, request)
-    events = log_events(job.times, job.spec, job.id, now)
-    if (tail := request.first("tail")) is not None:
-        if not tail.isdigit():
-            raise bad_request("tail must be a non-negative integer")
-        events = events[len(events) - min(int(tail), len(events)) :]
-    return _sse([f"data: {json.dumps({'data': line, 'timestamp': iso(ts)})}\n\n" for ts, line in events])
-
-
-def metrics(ctx: HubContext, request: Request) -> Response:
-    """`GET .../metrics`: one sample while RUNNING, then the stream ends; 406 otherwise (as the Hub)."""
-    job, now = _load(ctx, request)
-    stage = job.times.stage(now)
-    if stage != "RUNNING":
-        raise ApiError(406, f"Job {job.id} is {stage}: metrics are only available while it runs")
-    hw = BY_NAME[job.spec["flavor"]]
-    sample = metric_sample(hw.ram_gb, hw.gpu_count, hw.vram_gb, job.id)
-    return _sse([f"event: metric\ndata: {json.dumps(sample)}\n\n"])

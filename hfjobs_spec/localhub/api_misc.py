@@ -7,10 +7,9 @@ from hfjobs_spec.localhub.context import HubContext
 from hfjobs_spec.localhub.hardware import HARDWARE
 from hfjobs_spec.localhub.wire import Request, Response, json_response
 
-NOT_IMPLEMENTED = ApiError(
-    501,
+NOT_IMPLEMENTED_MESSAGE = (
     "localhub does not emulate buckets or Xet uploads, which run_uv_job needs to ship a local script; "
-    "pass the script as an https URL, inline it in the command, or mount a volume instead",
+    "pass the script as an https URL, inline it in the command, or mount a volume instead"
 )
 
 
@@ -45,4 +44,4 @@ def agent_harnesses(ctx: HubContext, request: Request) -> Response:
 
 def not_implemented(ctx: HubContext, request: Request) -> Response:
     """The bucket/Xet upload routes."""
-    raise NOT_IMPLEMENTED
+    raise ApiError(501, NOT_IMPLEMENTED_MESSAGE)

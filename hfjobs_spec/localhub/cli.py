@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
+from hfjobs_spec.localhub.common import DEFAULT_PAGE_SIZE
 from hfjobs_spec.localhub.lifecycle import Durations
-from hfjobs_spec.localhub.server import DEFAULT_PAGE_SIZE, LocalHub
 
 
 def _is_loopback(host: str) -> bool:
@@ -102,6 +102,8 @@ def serve(
     faults_path: Path | None,
 ) -> None:
     """Serve until interrupted. The first line printed is the base URL."""
+    from hfjobs_spec.localhub.server import LocalHub  # the server's imports are paid only when serving
+
     faults = _load_faults(faults_path)
     try:
         hub = LocalHub(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+DEFAULT_PAGE_SIZE = 50  # jobs per page of GET /api/jobs/{ns}; the Hub's own value is not documented
+
 
 class ApiError(Exception):
     """An HTTP error answer: `status` and a message sent as ``{"error": ...}`` and ``X-Error-Message``."""

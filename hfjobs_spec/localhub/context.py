@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from hfjobs_spec.localhub.clock import Clock
@@ -26,6 +27,7 @@ class HubContext:
     faults: FaultInjector = field(default_factory=FaultInjector)
     counters: Counters = field(default_factory=Counters)
     salt: str = ""
+    stopping: threading.Event = field(default_factory=threading.Event)  # set when the hub shuts down
 
     def __post_init__(self) -> None:
         self.salt = self.db.meta("secret_salt")

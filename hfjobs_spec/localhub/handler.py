@@ -4,6 +4,7 @@ faults and answers with `Content-Length` on every response so keep-alive connect
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import socket
 import threading
@@ -48,6 +49,10 @@ class HubHTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The default prints a traceback to stderr; a client hanging up mid-request is routine here.
+        logger.debug("localhub: connection from %s ended with an error", client_address, exc_info=True)
 
     def close_connections(self) -> None:
         """Hang up on every open connection (their threads then exit)."""
@@ -163,9 +168,14 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             )
             return
         if decision.action == "rate-limit":
-            error = ApiError(
-                429, "localhub: injected rate limit", headers={"Retry-After": str(decision.retry_after)}
-            )
+            wait = decision.retry_after
+            # Both forms the client understands: the Hub's IETF-draft RateLimit pair and Retry-After.
+            headers = {
+                "Retry-After": str(wait),
+                "RateLimit": f'"api";r=0;t={wait}',
+                "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
+            }
+            error = ApiError(429, "localhub: injected rate limit", headers=headers)
             self._send(error_response(error), request_id)
             return
         response = self._safely(lambda: self._dispatch(ctx, found, request))
@@ -206,11 +216,23 @@ class HubRequestHandler(BaseHTTPRequestHandler):
     def _send(self, response: Response, request_id: str) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if response.stream is None:
+            self.send_header("Content-Length", str(len(response.body)))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
         self.send_header("X-Request-Id", request_id)
         for name, value in response.headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(response.body)
+        if response.stream is None:
+            self.wfile.write(response.body)
+            return
+        try:
+            for chunk in itertools.chain([response.body], response.stream):
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client stopped reading (e.g. its read timeout): routine for SSE
+            self.close_connection = True

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from hfjobs_spec.localhub import api_jobs, api_misc, api_scheduled
+from hfjobs_spec.localhub import api_jobs, api_misc, api_scheduled, streams
 from hfjobs_spec.localhub.common import ApiError
 from hfjobs_spec.localhub.context import HubContext
 from hfjobs_spec.localhub.wire import Request, Response
@@ -52,8 +52,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{_JOB}/duplicate", api_jobs.duplicate),
     Route("PUT", f"{_JOB}/labels", api_jobs.labels),
     Route("PUT", f"{_JOB}/expose", api_jobs.expose),
-    Route("GET", f"{_JOB}/logs", api_jobs.logs),
-    Route("GET", f"{_JOB}/metrics", api_jobs.metrics),
+    Route("GET", f"{_JOB}/logs", streams.logs),
+    Route("GET", f"{_JOB}/metrics", streams.metrics),
     Route("POST", "/api/scheduled-jobs/{ns}", api_scheduled.create),
     Route("GET", "/api/scheduled-jobs/{ns}", api_scheduled.list_all),
     Route("GET", _SCHEDULED, api_scheduled.inspect),
@@ -96,6 +96,6 @@ def match(method: str, path: str) -> Match:
         )
         return Match(f"{method} {UNMATCHED}", None, {}, error)
     if path.startswith("/api/buckets/"):
-        return Match(f"{method} /api/buckets/*", None, {}, api_misc.NOT_IMPLEMENTED)
+        return Match(f"{method} /api/buckets/*", None, {}, ApiError(501, api_misc.NOT_IMPLEMENTED_MESSAGE))
     hint = " (the endpoint URL must not end with '/')" if path.startswith("//") else ""
     return Match(f"{method} {UNMATCHED}", None, {}, ApiError(404, f"no such route: {method} {path}{hint}"))

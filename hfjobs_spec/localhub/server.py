@@ -13,13 +13,13 @@ from types import TracebackType
 from typing import Any
 
 from hfjobs_spec.localhub.clock import Clock
+from hfjobs_spec.localhub.common import DEFAULT_PAGE_SIZE
 from hfjobs_spec.localhub.context import HubContext
 from hfjobs_spec.localhub.db import Database
 from hfjobs_spec.localhub.faults import FaultInjector, FaultRule
 from hfjobs_spec.localhub.handler import HubHTTPServer
 from hfjobs_spec.localhub.lifecycle import Durations
 
-DEFAULT_PAGE_SIZE = 50
 PROJECT_STATE_DIR = ".hfjobs"
 PROJECT_DB_NAME = "localhub.sqlite3"
 
@@ -129,6 +129,8 @@ class LocalHub:
     def stop(self) -> None:
         """Stop serving, hang up open connections, close the database. Idempotent."""
         server, self._server = self._server, None
+        if self._ctx is not None:
+            self._ctx.stopping.set()
         if server is not None:
             server.shutdown()
             server.close_connections()

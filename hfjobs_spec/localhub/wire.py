@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +40,14 @@ class Request:
 
 @dataclass
 class Response:
-    """One HTTP answer. The handler always sends `Content-Length`."""
+    """One HTTP answer, sent with `Content-Length`; or, when `stream` is set, `body` followed by
+    the stream's chunks with chunked transfer encoding (live SSE only)."""
 
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Iterator[bytes] | None = None
 
 
 def dumps(value: Any) -> bytes:

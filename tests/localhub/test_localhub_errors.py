@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -85,7 +86,7 @@ def test_foreign_namespace_is_403(hf_api: HfApi) -> None:
 
 
 def test_unknown_ids_raise_job_not_found(hf_api: HfApi) -> None:
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: hf_api.inspect_job(job_id=MISSING, namespace=NS),
         lambda: hf_api.cancel_job(job_id=MISSING, namespace=NS),
         lambda: hf_api.rerun_job(job_id=MISSING, namespace=NS),

@@ -77,6 +77,7 @@ def test_rate_limit_sends_retry_after(localhub: LocalHub, hf_api: HfApi) -> None
         hf_api.inspect_job(job_id=job.id, namespace=NS)
     assert excinfo.value.response.status_code == 429
     assert excinfo.value.response.headers["Retry-After"] == "7"
+    assert excinfo.value.response.headers["RateLimit"] == '"api";r=0;t=7'
     assert hf_api.inspect_job(job_id=job.id, namespace=NS).id == job.id
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from huggingface_hub import HfApi, JobStage, Volume
@@ -133,25 +133,26 @@ def test_run_uv_job_with_url_script(hf_api: HfApi) -> None:
     assert job.labels is not None and job.labels["name"].startswith("train-")
 
 
-def test_inspect_job_tracks_the_clock(hf_api: HfApi, clock: Clock) -> None:
+def test_inspect_job_tracks_the_clock(hf_api: HfApi, clock: Clock, start: datetime) -> None:
     job = hf_api.run_job(image="python:3.12", command=["true"], namespace=NS)
     clock.advance(10)  # default: 5 s scheduling, 30 s running
     running = hf_api.inspect_job(job_id=job.id, namespace=NS)
     assert running.status.stage == "RUNNING"
-    assert running.started_at == job.created_at + timedelta(seconds=5)
+    assert job.created_at == start
+    assert running.started_at == start + timedelta(seconds=5)
     assert running.durations is not None
     assert (running.durations.scheduling_secs, running.durations.running_secs) == (5, 5)
     clock.advance(60)
     done = hf_api.inspect_job(job_id=job.id, namespace=NS)
     assert done.status.stage == "COMPLETED"
-    assert done.finished_at == job.created_at + timedelta(seconds=35)
+    assert done.finished_at == start + timedelta(seconds=35)
     assert done.durations is not None and done.durations.total_secs == 35
 
 
 def test_cancel_job(hf_api: HfApi, clock: Clock) -> None:
     job = hf_api.run_job(image="python:3.12", command=["sleep", "1000"], namespace=NS)
     clock.advance(7)
-    assert hf_api.cancel_job(job_id=job.id, namespace=NS) is None
+    hf_api.cancel_job(job_id=job.id, namespace=NS)
     canceled = hf_api.inspect_job(job_id=job.id, namespace=NS)
     assert canceled.status.stage == "CANCELED"
     assert canceled.finished_at == clock.now()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from huggingface_hub import HfApi
 
@@ -26,7 +26,7 @@ def test_default_durations_are_configurable(make_hub: object, clock: Clock, toke
     assert timeline == ["SCHEDULING", "SCHEDULING", "RUNNING", "RUNNING", "RUNNING", "COMPLETED"]
 
 
-def test_outcome_error(hf_api: HfApi, clock: Clock) -> None:
+def test_outcome_error(hf_api: HfApi, clock: Clock, start: datetime) -> None:
     job = hf_api.run_job(
         image="python:3.12", command=["false"], env={"LOCALHUB_OUTCOME": "error"}, namespace=NS
     )
@@ -34,7 +34,7 @@ def test_outcome_error(hf_api: HfApi, clock: Clock) -> None:
     failed = hf_api.inspect_job(job_id=job.id, namespace=NS)
     assert failed.status.stage == "ERROR"
     assert failed.status.message == "Job failed with exit code 1"
-    assert failed.finished_at == job.created_at + timedelta(seconds=35)
+    assert failed.finished_at == start + timedelta(seconds=35)
 
 
 def test_failing_run_is_retried_in_place(hf_api: HfApi, clock: Clock) -> None:
@@ -97,11 +97,11 @@ def test_canceled_run_logs_stop_at_cancel(hf_api: HfApi, clock: Clock) -> None:
     assert list(hf_api.fetch_job_logs(job_id=job.id, namespace=NS)) == ["line 0", "line 1", "line 2"]
 
 
-def test_clock_can_go_back(hf_api: HfApi, clock: Clock, start: object) -> None:
+def test_clock_can_go_back(hf_api: HfApi, clock: Clock, start: datetime) -> None:
     job = hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
     clock.advance(3600)
     assert _stage(hf_api, job.id) == "COMPLETED"
-    clock.set(job.created_at + timedelta(seconds=6))  # type: ignore[operator]
+    clock.set(start + timedelta(seconds=6))
     assert _stage(hf_api, job.id) == "RUNNING"
 
 
@@ -112,3 +112,21 @@ def test_real_time_clock_by_default(make_hub: object, token: str) -> None:
     assert job.status.stage == "SCHEDULING"
     hub.clock.advance(40)  # a running clock moves too
     assert _stage(api, job.id) == "COMPLETED"
+
+
+def test_follow_streams_live_until_the_run_ends(make_hub: object, token: str) -> None:
+    # A running clock holds the log stream open while the run is active (as the Hub does), so a
+    # follower sees every line, the last ones included. The test moves time instead of waiting.
+    hub: LocalHub = make_hub(clock=Clock(), scheduling_seconds=0)  # type: ignore[operator]
+    api = HfApi(endpoint=hub.url, token=token)
+    job = api.run_job(
+        image="python:3.12", command=["x"], env={"LOCALHUB_LOGS": "a\nb\nc", "LOCALHUB_RUN_SECONDS": "1000"},
+        namespace=NS,
+    )  # fmt: skip
+    seen = []
+    for line in api.fetch_job_logs(job_id=job.id, namespace=NS, follow=True):
+        seen.append(line)
+        if line == "a":
+            hub.clock.advance(2000)  # while the stream is open: the run completes
+    assert seen == ["a", "b", "c", "[localhub] job finished successfully"]
+    assert hub.counters()["GET /api/jobs/{ns}/{id}/logs"] == 1  # one connection, no reconnects

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -135,3 +137,36 @@ def test_python_m_module_has_help() -> None:
         env={**os.environ, "COLUMNS": "120"},
     )
     assert result.returncode == 0 and "--page-size" in result.stdout and "--faults" in result.stdout
+
+
+def _admin(url: str, name: str, body: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(f"{url}/_localhub/{name}", data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=DEADLINE) as response:
+        result: dict[str, object] = json.loads(response.read())
+        return result
+
+
+def test_admin_routes_drive_another_process(serve: type[Served], tmp_path: Path) -> None:
+    faults = tmp_path / "faults.json"
+    faults.write_text(
+        json.dumps({"rules": [{"route": "GET /api/whoami-v2", "mode": "error", "status": 503}]})
+    )
+    served = serve("--faults", str(faults), "--scheduling-seconds", "1", "--run-seconds", "2")
+    api = HfApi(endpoint=served.url, token="t")
+    with pytest.raises(HfHubHTTPError):
+        api.whoami()  # the fault file was loaded at start
+    _admin(
+        served.url,
+        "faults",
+        {"rules": [{"route": "POST /api/jobs/{ns}", "mode": "commit-then-fail", "count": 1}]},
+    )
+    with pytest.raises(HfHubHTTPError):
+        api.run_job(image="python:3.12", command=["x"], namespace=NS)
+    [job] = list(api.list_jobs(namespace=NS))
+    assert job.status.stage == "SCHEDULING"
+    _admin(served.url, "clock", {"advance": 10})
+    assert api.inspect_job(job_id=job.id, namespace=NS).status.stage == "COMPLETED"
+    request = urllib.request.Request(f"{served.url}/_localhub/counters")
+    with urllib.request.urlopen(request, timeout=DEADLINE) as response:
+        counts = json.loads(response.read())
+    assert counts["POST /api/jobs/{ns}"] == 1 and counts["GET /api/whoami-v2"] == 1

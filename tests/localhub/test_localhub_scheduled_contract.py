@@ -79,7 +79,7 @@ def test_inspect_list_and_delete(hf_api: HfApi) -> None:
         first.id
     ]
     assert hf_api.list_scheduled_jobs(namespace="acme") == []
-    assert hf_api.delete_scheduled_job(scheduled_job_id=first.id, namespace=NS) is None
+    hf_api.delete_scheduled_job(scheduled_job_id=first.id, namespace=NS)
     assert [s.id for s in hf_api.list_scheduled_jobs(namespace=NS)] == [second.id]
     with pytest.raises(JobNotFoundError):
         hf_api.inspect_scheduled_job(scheduled_job_id=first.id, namespace=NS)
@@ -107,12 +107,12 @@ def test_suspend_and_resume(hf_api: HfApi, clock: Clock, start: datetime) -> Non
     scheduled = hf_api.create_scheduled_job(
         image="python:3.12", command=["x"], schedule="@hourly", namespace=NS
     )
-    assert hf_api.suspend_scheduled_job(scheduled_job_id=scheduled.id, namespace=NS) is None
+    hf_api.suspend_scheduled_job(scheduled_job_id=scheduled.id, namespace=NS)
     suspended = hf_api.inspect_scheduled_job(scheduled_job_id=scheduled.id, namespace=NS)
     assert suspended.suspend is True and suspended.status.next_job_run_at is None
     clock.advance(5 * 3600)
     assert _runs(hf_api, scheduled.id) == []
-    assert hf_api.resume_scheduled_job(scheduled_job_id=scheduled.id, namespace=NS) is None
+    hf_api.resume_scheduled_job(scheduled_job_id=scheduled.id, namespace=NS)
     resumed = hf_api.inspect_scheduled_job(scheduled_job_id=scheduled.id, namespace=NS)
     assert resumed.suspend is False
     assert resumed.status.next_job_run_at == start + timedelta(hours=6)  # missed ticks are not replayed
