@@ -16,6 +16,7 @@ from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, sche
 from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, read_text
 
 PROJECT_FILE = "hfjobs.yaml"
+_VALIDATOR = make_validator(project_schema())
 DEFAULT_JOBS_DIR = "jobs"
 
 
@@ -91,7 +92,7 @@ def load_project(options: ProjectOptions) -> Project:
     root = find_project_root(options)
     display = PROJECT_FILE
     located = _parse_single(root / PROJECT_FILE, display)
-    issues = schema_issues(make_validator(project_schema()), located)
+    issues = schema_issues(_VALIDATOR, located)
     if issues:
         raise ManifestErrors(issues)
     data: dict[str, Any] = located.data
