@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hfjobs_spec import labels as L
-from hfjobs_spec.errors import HfJobsSpecError
+from hfjobs_spec.errors import HfJobsSpecError, HubConflictError, HubNotFoundError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.reconcile.plan import Change, Operation
@@ -144,7 +144,10 @@ class Executor:
         elif op.kind == "relabel_scheduled":
             backend.set_scheduled_job_labels(op.namespace, target, dict(op.labels))
         elif op.kind == "cancel":
-            backend.cancel_job(op.namespace, target)
+            try:
+                backend.cancel_job(op.namespace, target)
+            except (HubConflictError, HubNotFoundError):
+                pass  # it finished (or vanished) since the plan was made: it is not running, as wanted
         elif op.kind == "relabel_run":
             backend.set_job_labels(op.namespace, target, dict(op.labels))
         return None

@@ -342,3 +342,17 @@ def test_plan_json_is_deterministic_and_round_trips(session: Session, hub: FakeH
     data = json.loads(first)
     assert data["format_version"] == 1 and data["summary"]["create"] == 2
     assert Plan.from_dict(data) == session.plan().plan
+
+
+def test_cancelling_a_run_that_finished_meanwhile_is_not_a_failure(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    write_project(session.root, {"a": one_shot("smoke", flavor="t4-small")})
+    planned = session.plan()
+    assert planned.plan.pending[0].action == "replace"
+    from hfjobs_spec.errors import HubConflictError
+
+    hub.fail_next("cancel_job", HubConflictError("409: job is not running", status=409))
+    report = session.apply(planned)
+    assert report.ok
+    assert not session.plan().plan.has_changes
