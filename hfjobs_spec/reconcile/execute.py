@@ -7,6 +7,7 @@ lets the changes in flight finish and starts no new one.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -144,10 +145,9 @@ class Executor:
         elif op.kind == "relabel_scheduled":
             backend.set_scheduled_job_labels(op.namespace, target, dict(op.labels))
         elif op.kind == "cancel":
-            try:
+            # A run that finished (or vanished) since the plan was made is not running, as wanted.
+            with contextlib.suppress(HubConflictError, HubNotFoundError):
                 backend.cancel_job(op.namespace, target)
-            except (HubConflictError, HubNotFoundError):
-                pass  # it finished (or vanished) since the plan was made: it is not running, as wanted
         elif op.kind == "relabel_run":
             backend.set_job_labels(op.namespace, target, dict(op.labels))
         return None
