@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from typing import Any, cast
 
-from jinja2 import nodes
+from jinja2 import Environment, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
-from jinja2.runtime import Undefined
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -283,10 +284,7 @@ def _check_str_method(text: str, name: str, args: tuple[Any, ...], kwargs: dict[
 
 def _guarded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """A filter that refuses too-large inputs and results, with specific checks for amplifiers."""
-    try:
-        signature: inspect.Signature | None = inspect.signature(func)
-    except (TypeError, ValueError):
-        signature = None
+    signature = _data_signature(func)
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -294,14 +292,33 @@ def _guarded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         args = tuple(list(arg) if isinstance(arg, Iterator) else arg for arg in args)
         _check_size(sum(weight(value) for value in (*args, *kwargs.values())), "the filter input")
         if signature is not None and name in _AMPLIFYING_FILTERS:
+            data = args
+            while data and isinstance(data[0], (Context, EvalContext, Environment)):
+                data = data[1:]
             try:
-                arguments = signature.bind(*args, **kwargs).arguments
+                arguments = signature.bind(*data, **kwargs).arguments
             except TypeError:
                 arguments = {}  # the call itself will fail and say why
             _check_filter_arguments(name, arguments)
         return _check_weight(func(*args, **kwargs))
 
     return guarded
+
+
+def _data_signature(func: Callable[..., Any]) -> inspect.Signature | None:
+    """The filter's parameters after those Jinja fills in itself (context, eval_ctx, environment).
+
+    Jinja may hand a filter those first even when its signature (seen through `__wrapped__`)
+    does not list them, so both sides drop them before binding.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    parameters = list(signature.parameters.values())
+    while parameters and parameters[0].name in ("context", "eval_ctx", "environment"):
+        parameters = parameters[1:]
+    return signature.replace(parameters=parameters)
 
 
 _AMPLIFYING_FILTERS = ("center", "indent", "batch", "slice", "format", "replace", "join", "wordwrap", "tojson")
