@@ -77,14 +77,40 @@ def _dedupe(issues: Iterable[ManifestIssue]) -> list[ManifestIssue]:
 
 
 def _explain(error: ValidationError, located: Located, prefix: Path_) -> list[ManifestIssue]:
-    if error.validator in ("anyOf", "oneOf") and error.context:
-        return [issue for blamed in _blamed_errors(error) for issue in _explain(blamed, located, prefix)]
     path: Path_ = (*prefix, *error.absolute_path)
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        wanted = _wanted_types(error)
+        if wanted:
+            return [_issue(located, path, f"must be {_either(wanted)}, not {_describe_type(error.instance)}")]
+        return [issue for blamed in _blamed_errors(error) for issue in _explain(blamed, located, prefix)]
     if "propertyNames" in error.relative_schema_path:
         # jsonschema reports a bad key as a failure of the key itself, at the path of its mapping.
         return _property_names(error, path, located)
     handler = _HANDLERS.get(str(error.validator), _generic)
     return handler(error, path, located)
+
+
+def _wanted_types(error: ValidationError) -> list[str]:
+    """When the value has the wrong type for every alternative: the types it could have had."""
+    assert error.context is not None
+    branches = error.validator_value
+    wanted: list[str] = []
+    for index, branch in enumerate(branches):
+        if branch == s.TEMPLATE:
+            continue
+        failures = [e for e in error.context if e.schema_path[0] == index]
+        if not any(e.validator == "type" and not e.relative_path for e in failures):
+            return []
+        declared = branch.get("type")
+        for name in [declared] if isinstance(declared, str) else declared or []:
+            if name not in wanted:
+                wanted.append(name)
+    return wanted
+
+
+def _either(types: list[str]) -> str:
+    choices = [_TYPE_NAMES.get(name, name) for name in types]
+    return " or ".join(choices) if len(choices) <= 2 else ", ".join(choices[:-1]) + " or " + choices[-1]
 
 
 def _blamed_errors(error: ValidationError) -> list[ValidationError]:
@@ -184,13 +210,12 @@ def _const(error: ValidationError, path: Path_, located: Located) -> list[Manife
 def _type(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
     expected = error.validator_value
     names = [expected] if isinstance(expected, str) else list(expected)
-    choices = [_TYPE_NAMES.get(name, name) for name in names]
-    wanted = " or ".join(choices) if len(choices) <= 2 else ", ".join(choices[:-1]) + " or " + choices[-1]
-    message = f"must be {wanted}, not {_describe_type(error.instance)}"
+    message = f"must be {_either(names)}, not {_describe_type(error.instance)}"
     if path in located.native_templates:
         message += ("; a value that is one {{ expression }} keeps the expression's type "
                     "(add `| string` for text)")
-    elif "string" in names and path in located.scalar_text and "secrets" not in path:
+    elif ("string" in names and path in located.scalar_text and "secrets" not in path
+          and isinstance(error.instance, (bool, int, float))):
         message += f"; write \"{located.scalar_text[path]}\" in quotes to keep it as text"
     return [_issue(located, path, message)]
 
@@ -237,7 +262,7 @@ def _bounds(error: ValidationError, path: Path_, located: Located) -> list[Manif
     if error.validator == "uniqueItems" and isinstance(error.instance, list):
         repeated = [item for index, item in enumerate(error.instance) if item in error.instance[:index]]
         if repeated:
-            message += f" ({_shown(repeated[0], path)} appears more than once)"
+            message += f" ({_shown(repeated[0], ())} appears more than once)"  # names, not secret values
     return [_issue(located, path, message)]
 
 
