@@ -1,0 +1,200 @@
+"""The project file: discovery, environments, and the precedence of variables and defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hfjobs_spec.errors import ManifestErrors, ProjectError
+from hfjobs_spec.manifest.project import (
+    ProjectOptions,
+    deep_merge,
+    find_project_root,
+    iter_manifest_files,
+    load_project,
+    parse_var,
+)
+from tests.manifest.helpers import PROJECT_HEADER, options, specs, write_files, write_project
+
+JOB = """\
+apiVersion: hfjobs/v1
+name: {name}
+image: python:3.12
+command: [python, -V]
+"""
+
+VARS_PROJECT = PROJECT_HEADER + """\
+namespace: base-ns
+vars: {who: project, nested: {a: project, b: project}, only_project: 1}
+environments:
+  staging:
+    vars: {who: staging, nested: {a: staging}}
+  prod:
+    namespace: prod-ns
+    vars: {who: prod}
+"""
+
+
+def test_project_is_found_by_searching_upward(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER, "jobs/deep/er/x.txt": ""})
+    deeper = tmp_path / "jobs" / "deep" / "er"
+    assert find_project_root(ProjectOptions(cwd=deeper)) == tmp_path.resolve()
+    assert load_project(ProjectOptions(cwd=deeper)).id == "demo"
+
+
+def test_project_dir_is_relative_to_cwd_and_must_hold_the_file(tmp_path: Path) -> None:
+    write_files(tmp_path, {"proj/hfjobs.yaml": PROJECT_HEADER, "elsewhere/x": ""})
+    found = find_project_root(ProjectOptions(project_dir=Path("proj"), cwd=tmp_path))
+    assert found == (tmp_path / "proj").resolve()
+    with pytest.raises(ProjectError, match="^no hfjobs.yaml in elsewhere$"):
+        find_project_root(ProjectOptions(project_dir=Path("elsewhere"), cwd=tmp_path))
+
+
+def test_no_project_file_anywhere_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="no hfjobs.yaml found in .* or any parent folder; create one"):
+        find_project_root(ProjectOptions(cwd=tmp_path))
+
+
+def test_project_defaults(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER})
+    project = load_project(ProjectOptions(cwd=tmp_path))
+    assert (project.id, project.namespace, project.jobs_dir, project.prune) == ("demo", None, "jobs", True)
+    assert (project.vars, project.defaults, project.environment, project.environments) == ({}, (), None, ())
+
+
+def test_project_file_errors_are_manifest_issues(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": "apiVersion: hfjobs/v1\nproject: bad id\nprne: false\n"})
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(ProjectOptions(cwd=tmp_path))
+    assert [str(i) for i in caught.value.issues] == [
+        "hfjobs.yaml:2:10: error: project: 'bad id' may contain only letters, digits, '-' and '_'",
+        "hfjobs.yaml:3:1: error: prne: unknown field 'prne'; did you mean 'prune'?",
+    ]
+
+
+def test_unknown_environment_suggests_the_closest(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": VARS_PROJECT})
+    with pytest.raises(ProjectError) as caught:
+        load_project(options(tmp_path, environment="prd"))
+    assert str(caught.value) == "unknown environment 'prd'; did you mean 'prod'? (defined in hfjobs.yaml: prod, staging)"
+
+
+def test_environment_overrides_namespace_and_merges_vars_key_by_key(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": VARS_PROJECT})
+    base = load_project(options(tmp_path))
+    staging = load_project(options(tmp_path, environment="staging"))
+    prod = load_project(options(tmp_path, environment="prod"))
+    assert (base.namespace, staging.namespace, prod.namespace) == ("base-ns", "base-ns", "prod-ns")
+    assert base.vars == {"who": "project", "nested": {"a": "project", "b": "project"}, "only_project": 1}
+    assert staging.vars == {"who": "staging", "nested": {"a": "staging", "b": "project"}, "only_project": 1}
+    assert prod.vars["who"] == "prod"
+    assert staging.environment == "staging" and staging.environments == ("prod", "staging")
+
+
+def test_var_precedence_project_environment_values_files_in_order_then_var(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "hfjobs.yaml": VARS_PROJECT,
+        "one.yaml": "who: one\nnested: {b: one}\nfrom_one: 1\n",
+        "two.yaml": "who: two\nfrom_two: 2\n",
+    })
+    chosen = options(tmp_path, environment="staging", values=["one.yaml", "two.yaml"], var=["nested.a=cli"])
+    assert load_project(chosen).vars == {
+        "who": "two", "nested": {"a": "cli", "b": "one"}, "only_project": 1, "from_one": 1, "from_two": 2,
+    }
+    chosen = options(tmp_path, values=["two.yaml", "one.yaml"], var=["who=cli", "who=last"])
+    assert load_project(chosen).vars["who"] == "last"
+    chosen = options(tmp_path, values=["two.yaml", "one.yaml"])
+    assert load_project(chosen).vars["who"] == "one"
+
+
+def test_values_files_are_relative_to_cwd_not_the_project(tmp_path: Path) -> None:
+    write_files(tmp_path, {"proj/hfjobs.yaml": PROJECT_HEADER, "v.yaml": "x: 1\n"})
+    chosen = ProjectOptions(project_dir=Path("proj"), cwd=tmp_path, values_files=(Path("v.yaml"),))
+    assert load_project(chosen).vars == {"x": 1}
+
+
+def test_values_file_errors(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER, "list.yaml": "[1, 2]\n", "dup.yaml": "a: 1\na: 2\n"})
+    with pytest.raises(ProjectError, match="^--values file nope.yaml does not exist$"):
+        load_project(options(tmp_path, values=["nope.yaml"]))
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(options(tmp_path, values=["list.yaml"]))
+    assert str(caught.value.issues[0]) == "list.yaml:1:1: error: must hold exactly one YAML mapping"
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(options(tmp_path, values=["dup.yaml"]))
+    assert "duplicate key 'a'" in str(caught.value.issues[0])
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        ("n=3", {"n": 3}),
+        ("n=-3", {"n": -3}),
+        ("ratio=1.5", {"ratio": 1.5}),
+        ("flag=true", {"flag": True}),
+        ("flag=no", {"flag": False}),
+        ("nothing=null", {"nothing": None}),
+        ("version='3.10'", {"version": "3.10"}),
+        ('version="3"', {"version": "3"}),
+        ("model=org/name", {"model": "org/name"}),
+        ("empty=", {"empty": ""}),
+        ("spaces=  a b ", {"spaces": "a b"}),
+        ("equals=a=b", {"equals": "a=b"}),
+        ("list=[1, 2]", {"list": "[1, 2]"}),
+        ("map={a: 1}", {"map": "{a: 1}"}),
+        ("broken=[1", {"broken": "[1"}),
+        ("date=2024-01-01", {"date": "2024-01-01"}),
+        ("a.b.c=1", {"a": {"b": {"c": 1}}}),
+    ],
+)
+def test_var_values_are_yaml_scalars(assignment: str, expected: dict[str, object]) -> None:
+    assert parse_var(assignment) == expected
+
+
+@pytest.mark.parametrize("assignment", ["novalue", "=1", "2x=1", "a..b=1", "a b=1", "a-b=1"])
+def test_var_needs_key_equals_value(assignment: str) -> None:
+    with pytest.raises(ProjectError, match="expected KEY=VALUE with KEY like name or section.name"):
+        parse_var(assignment)
+
+
+def test_deep_merge_replaces_non_mappings_and_never_aliases_the_override() -> None:
+    base = {"a": {"x": 1, "y": [1]}, "b": 1}
+    override = {"a": {"y": [2], "z": {"deep": 1}}, "b": {"now": "mapping"}}
+    merged = deep_merge(base, override)
+    assert merged == {"a": {"x": 1, "y": [2], "z": {"deep": 1}}, "b": {"now": "mapping"}}
+    merged["a"]["z"]["deep"] = 2
+    assert override["a"]["z"] == {"deep": 1}
+    assert base == {"a": {"x": 1, "y": [1]}, "b": 1}
+
+
+def test_manifest_files_default_to_jobs_dir_recursively_yaml_and_yml_only(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "hfjobs.yaml": PROJECT_HEADER + "jobs_dir: manifests\n",
+        "manifests/b.yaml": "", "manifests/a.yml": "", "manifests/sub/c.yaml": "", "manifests/notes.txt": "",
+        "jobs/ignored.yaml": "",
+    })
+    project = load_project(ProjectOptions(cwd=tmp_path))
+    found = iter_manifest_files(project, (), tmp_path)
+    assert [project.display(p) for p in found] == ["manifests/a.yml", "manifests/b.yaml", "manifests/sub/c.yaml"]
+
+
+def test_explicit_paths_are_relative_to_cwd_and_deduplicated(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER, "jobs/a.yaml": "", "jobs/b.yaml": ""})
+    project = load_project(ProjectOptions(cwd=tmp_path / "jobs"))
+    found = iter_manifest_files(project, (Path("a.yaml"), Path("."), Path("../jobs/a.yaml")), tmp_path / "jobs")
+    assert [project.display(p) for p in found] == ["jobs/a.yaml", "jobs/b.yaml"]
+
+
+def test_a_missing_jobs_dir_means_no_manifests(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER})
+    assert specs(tmp_path) == {}
+
+
+def test_namespace_precedence_job_over_environment_over_project(tmp_path: Path) -> None:
+    write_project(tmp_path, {
+        "a": JOB.format(name="a"),
+        "b": JOB.format(name="b") + "namespace: own-ns\n",
+    }, project=VARS_PROJECT)
+    assert {n: s.namespace for n, s in specs(tmp_path).items()} == {"a": "base-ns", "b": "own-ns"}
+    assert {n: s.namespace for n, s in specs(tmp_path, environment="prod").items()} == {"a": "prod-ns", "b": "own-ns"}
