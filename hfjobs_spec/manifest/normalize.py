@@ -17,7 +17,7 @@ from hfjobs_spec.manifest.model import (
     SourceRef,
     VolumeSpec,
 )
-from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url, parse_timeout
+from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url, normal_mount_path, parse_timeout
 from hfjobs_spec.manifest.yaml_source import Path_
 
 
@@ -99,7 +99,7 @@ def _secrets(secrets: dict[str, str] | list[str]) -> tuple[SecretRef, ...]:
 
 
 def _volume(volume: dict[str, Any]) -> VolumeSpec:
-    mount = "/" + "/".join(part for part in volume["mount_path"].split("/") if part)
+    mount = normal_mount_path(volume["mount_path"])
     is_repo = volume["type"] != "bucket"
     return VolumeSpec(
         type=volume["type"],

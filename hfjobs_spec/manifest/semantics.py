@@ -76,6 +76,11 @@ def parse_timeout(value: int | str) -> int:
     return int(float(value))
 
 
+def normal_mount_path(path: str) -> str:
+    """`/data/./x/` -> `/data/x`: the same mount point however it is spelt (`..` is refused elsewhere)."""
+    return "/" + "/".join(part for part in path.split("/") if part not in ("", "."))
+
+
 def is_url(script: str) -> bool:
     return script.startswith(("https://", "http://"))
 
@@ -142,7 +147,7 @@ def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
     seen: dict[str, int] = {}
     for index, volume in enumerate(data.get("volumes", [])):
         mount = volume["mount_path"]
-        normal = "/" + "/".join(part for part in mount.split("/") if part)
+        normal = normal_mount_path(mount)
         if ".." in mount.split("/"):
             found.append((("volumes", index, "mount_path"), "must not contain '..'", False))
         elif normal in seen:
