@@ -140,10 +140,11 @@ def test_a_bad_templated_default_is_reported_against_the_project_file(tmp_path: 
 
 
 def test_secret_list_and_mapping_forms_merge(tmp_path: Path) -> None:
+    defaults = "defaults:\n  image: x\n  command: [x]\n  secrets: {A: '${X}', C: $C}\n"
     root = write_project(tmp_path, {"a": "apiVersion: hfjobs/v1\nname: a\nsecrets: [B, A]\n"},
-                         project=PROJECT_HEADER + "defaults:\n  image: x\n  command: [x]\n  secrets: {A: '${X}', C: $C}\n")
+                         project=PROJECT_HEADER + defaults)
     spec = specs(root)["a"]
-    assert [(ref.name, ref.source, ref.kind) for ref in spec.secrets] == [("A", "A", "env"), ("B", "B", "env"), ("C", "C", "env")]
+    assert [(ref.name, ref.source) for ref in spec.secrets] == [("A", "A"), ("B", "B"), ("C", "C")]
 
 
 def test_no_defaults_leaves_the_document_alone(tmp_path: Path) -> None:

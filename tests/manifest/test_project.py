@@ -47,12 +47,12 @@ def test_project_dir_is_relative_to_cwd_and_must_hold_the_file(tmp_path: Path) -
     write_files(tmp_path, {"proj/hfjobs.yaml": PROJECT_HEADER, "elsewhere/x": ""})
     found = find_project_root(ProjectOptions(project_dir=Path("proj"), cwd=tmp_path))
     assert found == (tmp_path / "proj").resolve()
-    with pytest.raises(ProjectError, match="^no hfjobs.yaml in elsewhere$"):
+    with pytest.raises(ProjectError, match=r"^no hfjobs\.yaml in elsewhere$"):
         find_project_root(ProjectOptions(project_dir=Path("elsewhere"), cwd=tmp_path))
 
 
 def test_no_project_file_anywhere_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ProjectError, match="no hfjobs.yaml found in .* or any parent folder; create one"):
+    with pytest.raises(ProjectError, match=r"no hfjobs\.yaml found in .* or any parent folder; create one"):
         find_project_root(ProjectOptions(cwd=tmp_path))
 
 
@@ -77,7 +77,8 @@ def test_unknown_environment_suggests_the_closest(tmp_path: Path) -> None:
     write_files(tmp_path, {"hfjobs.yaml": VARS_PROJECT})
     with pytest.raises(ProjectError) as caught:
         load_project(options(tmp_path, environment="prd"))
-    assert str(caught.value) == "unknown environment 'prd'; did you mean 'prod'? (defined in hfjobs.yaml: prod, staging)"
+    assert str(caught.value) == ("unknown environment 'prd'; did you mean 'prod'? "
+                                 "(defined in hfjobs.yaml: prod, staging)")
 
 
 def test_environment_overrides_namespace_and_merges_vars_key_by_key(tmp_path: Path) -> None:
@@ -116,7 +117,7 @@ def test_values_files_are_relative_to_cwd_not_the_project(tmp_path: Path) -> Non
 
 def test_values_file_errors(tmp_path: Path) -> None:
     write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER, "list.yaml": "[1, 2]\n", "dup.yaml": "a: 1\na: 2\n"})
-    with pytest.raises(ProjectError, match="^--values file nope.yaml does not exist$"):
+    with pytest.raises(ProjectError, match=r"^--values file nope\.yaml does not exist$"):
         load_project(options(tmp_path, values=["nope.yaml"]))
     with pytest.raises(ManifestErrors) as caught:
         load_project(options(tmp_path, values=["list.yaml"]))
@@ -154,7 +155,7 @@ def test_var_values_are_yaml_scalars(assignment: str, expected: dict[str, object
 
 @pytest.mark.parametrize("assignment", ["novalue", "=1", "2x=1", "a..b=1", "a b=1", "a-b=1"])
 def test_var_needs_key_equals_value(assignment: str) -> None:
-    with pytest.raises(ProjectError, match="expected KEY=VALUE with KEY like name or section.name"):
+    with pytest.raises(ProjectError, match=r"expected KEY=VALUE with KEY like name or section\.name"):
         parse_var(assignment)
 
 

@@ -74,7 +74,8 @@ def test_anchors_aliases_and_merge_keys() -> None:
     [
         ("a: 1\na: 2\n", "f.yaml:2:1: error: a: duplicate key 'a' (first defined on line 1)"),
         ("a:\n\t- x\n", "f.yaml:2:1: error: tab character in indentation; YAML indents with spaces only"),
-        ("a: [1\n", "f.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)"),
+        ("a: [1\n",
+         "f.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence)"),
         ("a: !!python/name:os.system x\n",
          "f.yaml:1:4: error: a: unsupported YAML tag '!!python/name:os.system'; manifests hold plain data only"),
         ("a: !custom x\n", "f.yaml:1:4: error: a: unsupported YAML tag '!custom'; manifests hold plain data only"),
