@@ -22,8 +22,9 @@ from hfjobs_spec.errors import PlanError, ProtectedJobError, StalePlanError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
-from hfjobs_spec.reconcile.diff import DiffOptions, LiveState, diff
+from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState
 from hfjobs_spec.reconcile.plan import FORMAT_VERSION, Plan
 from hfjobs_spec.reconcile.secrets import check_secrets
 

@@ -10,7 +10,7 @@ from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubNotFoundError
 from hfjobs_spec.hub.model import LiveRun
 from hfjobs_spec.hub.port import HubBackend
-from hfjobs_spec.reconcile.diff import DiffOptions, LiveState, is_owned
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned
 from hfjobs_spec.reconcile.plan import Plan
 
 

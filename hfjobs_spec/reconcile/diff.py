@@ -8,55 +8,28 @@ ownership labels, or of another project or environment, are never looked at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import PlanError
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
-from hfjobs_spec.manifest.model import JobSpec, spec_hash
-from hfjobs_spec.reconcile.plan import Change, FieldDiff, Operation, Plan
-from hfjobs_spec.reconcile.translate import (
-    applied_marker,
-    comparable_labels,
-    desired_view,
-    hub_labels,
-    labels_with_marker,
-    live_view,
+from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.reconcile.fields import (
+    creation_fields,
+    describe_replacement,
+    label_fields,
+    protect_block,
+    protect_label_block,
+    removal_fields,
+    replace_reason,
+    replacement_fields,
+    update_reason,
 )
-
-
-@dataclass(frozen=True)
-class LiveState:
-    """What the Hub holds for one project, read in the namespaces listed."""
-
-    scheduled: tuple[LiveScheduledJob, ...] = ()
-    runs: tuple[LiveRun, ...] = ()
-    namespaces: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DiffOptions:
-    project: str
-    environment: str | None = None
-    prune: bool = True
-    allow_empty: bool = False
-    replace: frozenset[str] = frozenset()
-    targets: frozenset[str] = frozenset()
-
-    @property
-    def environment_label(self) -> str:
-        return self.environment or L.DEFAULT_ENVIRONMENT
-
-    def as_items(self) -> tuple[tuple[str, Any], ...]:
-        """What a saved plan records about how it was made (JSON-ready, sorted)."""
-        return (
-            ("allow_empty", self.allow_empty),
-            ("prune", self.prune),
-            ("replace", sorted(self.replace)),
-            ("targets", sorted(self.targets)),
-        )
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, desired_digest, live_digest, owned_state
+from hfjobs_spec.reconcile.plan import Change, FieldDiff, Operation, Plan
+from hfjobs_spec.reconcile.translate import applied_marker, comparable_labels, hub_labels, labels_with_marker, live_view
 
 
 @dataclass
@@ -66,26 +39,6 @@ class _Builder:
 
     def add(self, change: Change) -> None:
         self.changes.append(change)
-
-
-def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:
-    """Managed by us, for this project and environment, with a manifest name."""
-    return (
-        labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE
-        and labels.get(L.PROJECT) == options.project
-        and labels.get(L.ENVIRONMENT) == options.environment_label
-        and bool(labels.get(L.MANIFEST_NAME))
-    )
-
-
-def owned_state(live: LiveState, options: DiffOptions) -> LiveState:
-    """Only what this project and environment own; one-shot runs started by a schedule are excluded."""
-    return LiveState(
-        scheduled=tuple(job for job in live.scheduled if is_owned(job.labels, options)),
-        runs=tuple(run for run in live.runs
-                   if is_owned(run.labels, options) and run.initiator_type != "scheduled-job"),
-        namespaces=live.namespaces,
-    )
 
 
 def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> Plan:
@@ -164,7 +117,7 @@ def _plan_scheduled(builder: _Builder, spec: JobSpec, lives: list[LiveScheduledJ
     namespace = _namespace(spec)
     if not lives:
         builder.add(Change(spec.name, "scheduled_job", "create", "new scheduled job", namespace,
-                           fields=_creation_fields(spec), operations=(Operation("create_scheduled", namespace),)))
+                           fields=creation_fields(spec), operations=(Operation("create_scheduled", namespace),)))
         return
     keeper = _pick_keeper(spec, lives)
     for extra in lives:
@@ -173,10 +126,10 @@ def _plan_scheduled(builder: _Builder, spec: JobSpec, lives: list[LiveScheduledJ
                                f"duplicate: {len(lives)} scheduled jobs carry this name; keeping {keeper.id}",
                                extra.namespace, live_ids=(extra.id,),
                                operations=(Operation("delete_scheduled", extra.namespace, extra.id),)))
-    forcing = _replacement_fields(spec, live_view(keeper.spec, keeper))
-    reason = _replace_reason(spec, keeper.namespace, keeper.labels, options, forcing)
+    forcing = replacement_fields(spec, live_view(keeper.spec, keeper))
+    reason = replace_reason(spec, keeper.namespace, keeper.labels, options, forcing)
     if reason is not None:
-        blocked = _protect_block(spec) if spec.protect else None
+        blocked = protect_block(spec) if spec.protect else None
         builder.add(Change(spec.name, "scheduled_job", "replace", reason, namespace,
                            fields=forcing + _in_place_fields(spec, keeper, options), live_ids=(keeper.id,),
                            blocked=blocked, operations=(
@@ -197,7 +150,7 @@ def _plan_scheduled(builder: _Builder, spec: JobSpec, lives: list[LiveScheduledJ
     operations.append(Operation("relabel_scheduled", namespace, keeper.id, labels=tuple(sorted(labels.items()))))
     drifted = keeper.labels.get(L.APPLIED) != applied_marker(keeper.schedule, keeper.suspend,
                                                              comparable_labels(keeper.labels))
-    builder.add(Change(spec.name, "scheduled_job", "update", _update_reason(fields, drifted), namespace,
+    builder.add(Change(spec.name, "scheduled_job", "update", update_reason(fields, drifted), namespace,
                        fields=fields, live_ids=(keeper.id,), operations=tuple(operations)))
 
 
@@ -215,25 +168,8 @@ def _in_place_fields(spec: JobSpec, keeper: LiveScheduledJob, options: DiffOptio
         fields.append(FieldDiff("schedule", keeper.schedule, spec.schedule))
     if keeper.suspend != spec.suspend:
         fields.append(FieldDiff("suspend", keeper.suspend, spec.suspend))
-    fields += _label_fields(hub_labels(spec, options.project, options.environment_label), keeper.labels)
+    fields += label_fields(hub_labels(spec, options.project, options.environment_label), keeper.labels)
     return tuple(fields)
-
-
-def _label_fields(wanted: Mapping[str, str], live: Mapping[str, str]) -> list[FieldDiff]:
-    current = comparable_labels(live)
-    fields = []
-    for key in sorted((set(wanted) | set(current)) - {L.SPEC_HASH}):  # the hash shows as field diffs instead
-        if wanted.get(key) != current.get(key):
-            name = "protect" if key == L.PROTECT else f"labels.{key}"
-            fields.append(FieldDiff(name, current.get(key), wanted.get(key)))
-    return fields
-
-
-def _update_reason(fields: Sequence[FieldDiff], drifted: bool) -> str:
-    if drifted:
-        return "changed on the Hub since the last apply"
-    names = sorted({f.field.split(".", 1)[0] for f in fields})
-    return f"{', '.join(names)} changed"
 
 
 # One-shot jobs
@@ -248,7 +184,7 @@ def _plan_one_shot(builder: _Builder, spec: JobSpec, runs: list[LiveRun]) -> Non
     cancels = tuple(Operation("cancel", run.namespace, run.id) for run in superseded)
     if current and not forced:
         latest = current[-1]
-        fields = tuple(_label_fields(hub_labels(spec, options.project, options.environment_label), latest.labels))
+        fields = tuple(label_fields(hub_labels(spec, options.project, options.environment_label), latest.labels))
         for run in superseded:
             _plan_removed_run(builder, run, f"superseded by run {latest.id}: cancel it")
         if not fields:
@@ -257,23 +193,23 @@ def _plan_one_shot(builder: _Builder, spec: JobSpec, runs: list[LiveRun]) -> Non
             return
         labels = labels_with_marker(spec, options.project, options.environment_label)
         drifted = latest.labels.get(L.APPLIED) != applied_marker(None, None, comparable_labels(latest.labels))
-        builder.add(Change(spec.name, "job", "update", _update_reason(fields, drifted), namespace, fields=fields,
+        builder.add(Change(spec.name, "job", "update", update_reason(fields, drifted), namespace, fields=fields,
                            live_ids=(latest.id,),
                            operations=(Operation("relabel_run", namespace, latest.id,
                                                  labels=tuple(sorted(labels.items()))),)))
         return
     previous = runs[-1] if runs else None
     if previous is None:
-        fields, reason = _creation_fields(spec), "new job: start a run"
+        fields, reason = creation_fields(spec), "new job: start a run"
     else:
-        fields = _replacement_fields(spec, live_view(previous.spec))
+        fields = replacement_fields(spec, live_view(previous.spec))
         reason = ("forced by --replace: start a new run" if forced
-                  else _describe_replacement(fields, f"since run {previous.id}: start a new run"))
+                  else describe_replacement(fields, f"since run {previous.id}: start a new run"))
     run_op = Operation("run", namespace)
     if superseded:
         builder.add(Change(spec.name, "job", "replace", f"{reason}; cancel the active run", namespace,
                            fields=fields, live_ids=tuple(run.id for run in superseded),
-                           blocked=_protect_block(spec) if spec.protect else None,
+                           blocked=protect_block(spec) if spec.protect else None,
                            operations=(*cancels, run_op)))
     else:
         builder.add(Change(spec.name, "job", "create", reason, namespace, fields=fields,
@@ -289,9 +225,9 @@ def _plan_removed_scheduled(builder: _Builder, job: LiveScheduledJob, reason: st
         builder.add(Change(name, "scheduled_job", "noop", f"{reason}; kept because pruning is off", job.namespace,
                            live_ids=(job.id,)))
         return
-    blocked = _protect_label_block(job.labels)
+    blocked = protect_label_block(job.labels)
     builder.add(Change(name, "scheduled_job", "delete", reason, job.namespace, live_ids=(job.id,), blocked=blocked,
-                       fields=_removal_fields(live_view(job.spec, job)),
+                       fields=removal_fields(live_view(job.spec, job)),
                        operations=(Operation("delete_scheduled", job.namespace, job.id),)))
 
 
@@ -302,65 +238,8 @@ def _plan_removed_run(builder: _Builder, run: LiveRun, reason: str) -> None:
                            live_ids=(run.id,)))
         return
     builder.add(Change(name, "job", "delete", reason, run.namespace, live_ids=(run.id,),
-                       blocked=_protect_label_block(run.labels),
+                       blocked=protect_label_block(run.labels),
                        operations=(Operation("cancel", run.namespace, run.id),)))
-
-
-# Field diffs and reasons
-
-
-def _replace_reason(spec: JobSpec, namespace: str, labels: Mapping[str, str], options: DiffOptions,
-                    fields: Sequence[FieldDiff]) -> str | None:
-    """Why the live job cannot be kept, or None if it can."""
-    if namespace != spec.namespace:
-        return f"namespace changed ({namespace} -> {spec.namespace}): forces replacement"
-    if spec.name in options.replace:
-        return "forced by --replace"
-    if labels.get(L.SPEC_HASH) != spec.hash_label:
-        return _describe_replacement(fields, "forces replacement")
-    return None
-
-
-def _describe_replacement(fields: Sequence[FieldDiff], consequence: str) -> str:
-    forcing = [f.field for f in fields if f.forces_replacement]
-    if not forcing:
-        return f"spec changed in fields the Hub does not report (such as timeout or secret sources): {consequence}"
-    return f"{', '.join(forcing)} changed: {consequence}"
-
-
-def _replacement_fields(spec: JobSpec, live: Mapping[str, Any]) -> tuple[FieldDiff, ...]:
-    wanted = desired_view(spec)
-    fields = []
-    for key in sorted(set(wanted) | set(live)):
-        if key not in live and key in ("timeout", "attempts"):
-            continue  # the Hub does not report it; the spec hash still catches the change
-        if wanted.get(key) != live.get(key):
-            fields.append(FieldDiff(key, live.get(key), wanted.get(key), forces_replacement=True))
-    return tuple(fields)
-
-
-def _creation_fields(spec: JobSpec) -> tuple[FieldDiff, ...]:
-    view = desired_view(spec)
-    if spec.schedule is not None:
-        view["schedule"] = spec.schedule
-        view["suspend"] = spec.suspend
-    view.update({f"labels.{k}": v for k, v in spec.labels})
-    return tuple(FieldDiff(key, None, value) for key, value in sorted(view.items()) if value not in (None, [], {}))
-
-
-def _removal_fields(view: Mapping[str, Any]) -> tuple[FieldDiff, ...]:
-    return tuple(FieldDiff(key, value, None) for key, value in sorted(view.items()) if value not in (None, [], {}))
-
-
-def _protect_block(spec: JobSpec) -> str:
-    return f"{spec.name} has protect: true, which forbids replacing it; set protect: false to allow it"
-
-
-def _protect_label_block(labels: Mapping[str, str]) -> str | None:
-    if labels.get(L.PROTECT) != "true":
-        return None
-    return (f"{labels.get(L.MANIFEST_NAME)} was applied with protect: true, which forbids deleting it; "
-            "declare it again with protect: false and apply, then remove it")
 
 
 def _namespace(spec: JobSpec) -> str:
@@ -369,26 +248,3 @@ def _namespace(spec: JobSpec) -> str:
     return spec.namespace
 
 
-# Fingerprints for saved plans
-
-
-def desired_digest(specs: Sequence[JobSpec], options: DiffOptions) -> str:
-    data = {
-        "project": options.project,
-        "environment": options.environment_label,
-        "jobs": [{**spec.canonical(), "spec_hash": spec.spec_hash} for spec in sorted(specs, key=lambda s: s.name)],
-    }
-    return spec_hash(data)
-
-
-def live_digest(owned: LiveState) -> str:
-    scheduled = [
-        {"id": j.id, "namespace": j.namespace, "labels": comparable_labels(j.labels), "schedule": j.schedule,
-         "suspend": j.suspend, "concurrency": j.concurrency}
-        for j in sorted(owned.scheduled, key=lambda j: j.id)
-    ]
-    runs = [
-        {"id": r.id, "namespace": r.namespace, "labels": comparable_labels(r.labels), "active": r.active}
-        for r in sorted(owned.runs, key=lambda r: r.id)
-    ]
-    return spec_hash({"scheduled": scheduled, "runs": runs})

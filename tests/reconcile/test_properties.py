@@ -26,7 +26,7 @@ from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.project import Project
 from hfjobs_spec.manifest.semantics import ScriptReader
 from hfjobs_spec.output.plan_json import render_plan_json
-from hfjobs_spec.reconcile.diff import DiffOptions
+from hfjobs_spec.reconcile.live import DiffOptions
 
 from .conftest import open_hub
 

@@ -1,0 +1,86 @@
+"""Live state as the diff sees it: what was read, who owns it, and fingerprints for saved plans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hfjobs_spec import labels as L
+from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
+from hfjobs_spec.manifest.model import JobSpec, spec_hash
+from hfjobs_spec.reconcile.translate import comparable_labels
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the Hub holds for one project, read in the namespaces listed."""
+
+    scheduled: tuple[LiveScheduledJob, ...] = ()
+    runs: tuple[LiveRun, ...] = ()
+    namespaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    project: str
+    environment: str | None = None
+    prune: bool = True
+    allow_empty: bool = False
+    replace: frozenset[str] = frozenset()
+    targets: frozenset[str] = frozenset()
+
+    @property
+    def environment_label(self) -> str:
+        return self.environment or L.DEFAULT_ENVIRONMENT
+
+    def as_items(self) -> tuple[tuple[str, Any], ...]:
+        """What a saved plan records about how it was made (JSON-ready, sorted)."""
+        return (
+            ("allow_empty", self.allow_empty),
+            ("prune", self.prune),
+            ("replace", sorted(self.replace)),
+            ("targets", sorted(self.targets)),
+        )
+
+
+def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:
+    """Managed by us, for this project and environment, with a manifest name."""
+    return (
+        labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE
+        and labels.get(L.PROJECT) == options.project
+        and labels.get(L.ENVIRONMENT) == options.environment_label
+        and bool(labels.get(L.MANIFEST_NAME))
+    )
+
+
+def owned_state(live: LiveState, options: DiffOptions) -> LiveState:
+    """Only what this project and environment own; one-shot runs started by a schedule are excluded."""
+    return LiveState(
+        scheduled=tuple(job for job in live.scheduled if is_owned(job.labels, options)),
+        runs=tuple(run for run in live.runs
+                   if is_owned(run.labels, options) and run.initiator_type != "scheduled-job"),
+        namespaces=live.namespaces,
+    )
+
+
+def desired_digest(specs: Sequence[JobSpec], options: DiffOptions) -> str:
+    data = {
+        "project": options.project,
+        "environment": options.environment_label,
+        "jobs": [{**spec.canonical(), "spec_hash": spec.spec_hash} for spec in sorted(specs, key=lambda s: s.name)],
+    }
+    return spec_hash(data)
+
+
+def live_digest(owned: LiveState) -> str:
+    scheduled = [
+        {"id": j.id, "namespace": j.namespace, "labels": comparable_labels(j.labels), "schedule": j.schedule,
+         "suspend": j.suspend, "concurrency": j.concurrency}
+        for j in sorted(owned.scheduled, key=lambda j: j.id)
+    ]
+    runs = [
+        {"id": r.id, "namespace": r.namespace, "labels": comparable_labels(r.labels), "active": r.active}
+        for r in sorted(owned.runs, key=lambda r: r.id)
+    ]
+    return spec_hash({"scheduled": scheduled, "runs": runs})
