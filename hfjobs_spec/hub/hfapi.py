@@ -51,7 +51,8 @@ def install_http_client(timeout: httpx2.Timeout = DEFAULT_TIMEOUT, max_connectio
 class HfApiBackend:
     """`HubBackend` over the real client, against the Hub or any compatible endpoint (localhub)."""
 
-    def __init__(self, *, endpoint: str | None = None, token: str | None = None) -> None:
+    def __init__(self, *, endpoint: str | None = None, token: str | None = None,
+                 timeout: httpx2.Timeout = DEFAULT_TIMEOUT) -> None:
         from huggingface_hub import constants
 
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
@@ -60,7 +61,7 @@ class HfApiBackend:
             raise HubAuthError("no Hugging Face token: run `hf auth login` or set HF_TOKEN "
                                "(or try the embedded local Hub with --local)")
         self._api = HfApi(endpoint=self.endpoint, token=self._token, library_name="hfjobs-spec")
-        install_http_client()
+        install_http_client(timeout)
 
     def token(self) -> str | None:
         return self._token
