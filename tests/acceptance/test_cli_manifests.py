@@ -1,0 +1,303 @@
+"""`hfjobs-spec validate | render | schema` as users run them: through click, the entry point, and a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from hfjobs_spec.cli import cli
+from hfjobs_spec.manifest.schema import schema_text
+from tests.manifest.helpers import PROJECT_HEADER, REPO_ROOT, TOKEN, run_main, write_project
+
+VALID_JOB = "apiVersion: hfjobs/v1\nname: {name}\nimage: python:3.12\ncommand: [python, -V]\n"
+
+
+def python_m(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m hfjobs_spec ARGS` in a real process."""
+    return subprocess.run([sys.executable, "-m", "hfjobs_spec", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=60, check=False)
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A project with a valid job and two invalid files."""
+    return write_project(tmp_path, {
+        "good": VALID_JOB.format(name="good"),
+        "bad": VALID_JOB.format(name="bad") + "flavor: a10g-huge\n",
+        "worse": "apiVersion: hfjobs/v1\nname: worse\nimage: x\ncommand: [x]\nschedule: 'every day'\n",
+    })
+
+
+# -- through click's CliRunner --------------------------------------------------------------------------
+
+def test_validate_the_repository_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "4 jobs valid in 3 files\n"
+
+
+def test_validate_reports_every_file_and_exits_1(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(broken)
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "jobs/bad.yaml:5:9: error: flavor: 'a10g-huge' is not a known flavor; did you mean 'a10g-large'?\n"
+        "jobs/worse.yaml:5:11: error: schedule: 'every day' must be a 5-field cron expression or one of @hourly, "
+        "@daily, @weekly, @monthly, @yearly, @annually\n"
+        "2 errors in 2 of 3 files\n"
+    )
+
+
+def test_validate_json_report(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(broken)
+    result = CliRunner().invoke(cli, ["validate", "--format", "json"])
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document == {
+        "format_version": 1,
+        "valid": False,
+        "files": ["jobs/bad.yaml", "jobs/good.yaml", "jobs/worse.yaml"],
+        "jobs": 1,
+        "errors": [
+            {"file": "jobs/bad.yaml", "line": 5, "column": 9, "field": "flavor",
+             "message": "'a10g-huge' is not a known flavor; did you mean 'a10g-large'?"},
+            {"file": "jobs/worse.yaml", "line": 5, "column": 11, "field": "schedule",
+             "message": "'every day' must be a 5-field cron expression or one of @hourly, @daily, @weekly, @monthly, "
+                        "@yearly, @annually"},
+        ],
+    }
+    ok = CliRunner().invoke(cli, ["validate", "--format", "json", "jobs/good.yaml"])
+    assert ok.exit_code == 0
+    assert json.loads(ok.output) == {"format_version": 1, "valid": True, "files": ["jobs/good.yaml"], "jobs": 1,
+                                     "errors": []}
+
+
+def test_validate_github_annotations(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(broken)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(broken.parent))
+    result = CliRunner().invoke(cli, ["validate", "--format", "github"])
+    assert result.exit_code == 1
+    prefix = f"{broken.name}/jobs/"
+    assert result.output.splitlines() == [
+        f"::error file={prefix}bad.yaml,line=5,col=9,title=hfjobs-spec%3A flavor::'a10g-huge' is not a known flavor; "
+        "did you mean 'a10g-large'?",
+        f"::error file={prefix}worse.yaml,line=5,col=11,title=hfjobs-spec%3A schedule::'every day' must be a 5-field "
+        "cron expression or one of @hourly, @daily, @weekly, @monthly, @yearly, @annually",
+    ]
+    ok = CliRunner().invoke(cli, ["validate", "--format", "github", "jobs/good.yaml"])
+    assert (ok.exit_code, ok.output) == (0, "1 jobs valid in 1 files\n")
+
+
+def test_validate_given_files_and_folders(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(broken / "jobs")
+    assert CliRunner().invoke(cli, ["validate", "good.yaml"]).output == "1 job valid in 1 file\n"
+    result = CliRunner().invoke(cli, ["validate", "good.yaml", "."])
+    assert result.exit_code == 1 and result.output.endswith("2 errors in 2 of 3 files\n")
+    missing = CliRunner().invoke(cli, ["validate", "nope.yaml"])
+    assert (missing.exit_code, missing.output) == (
+        1, "jobs/nope.yaml:1:1: error: cannot read file: No such file or directory\n1 error in 1 of 1 file\n")
+
+
+def test_project_options_before_or_after_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(tmp_path / "proj", {"a": VALID_JOB.format(name="a") + "flavor: '{{ vars.flavor }}'\n"},
+                  project=PROJECT_HEADER + "vars: {flavor: gpu}\nenvironments:\n  prod:\n"
+                                           "    vars: {flavor: a100-large}\n",
+                  files={"v.yaml": "flavor: t4-small\n"})
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--project-dir", "proj", "validate"]).exit_code == 1
+    for args in (["--project-dir", "proj", "-E", "prod", "validate"],
+                 ["validate", "--project-dir", "proj", "-E", "prod"],
+                 ["--project-dir", "proj", "validate", "--var", "flavor=cpu-basic"],
+                 ["--project-dir", "proj", "--values", "proj/v.yaml", "validate"],
+                 ["--var", "flavor=gpu", "--project-dir", "proj", "validate", "--var", "flavor=h200"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, (args, result.output)
+    rendered = runner.invoke(cli, ["--project-dir", "proj", "--values", "proj/v.yaml", "render", "--format", "json"])
+    assert json.loads(rendered.output)["jobs"][0]["flavor"] == "t4-small"
+
+
+def test_render_json_and_yaml_describe_the_same_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    as_json = json.loads(CliRunner().invoke(cli, ["render", "--format", "json"]).output)
+    as_yaml = list(yaml.safe_load_all(CliRunner().invoke(cli, ["render"]).output))
+    assert as_json["format_version"] == 1
+    assert [job["name"] for job in as_json["jobs"]] == ["dataset-stats", "dev-report", "nightly-eval", "smoke-test"]
+    assert as_json["jobs"] == as_yaml
+
+
+def test_schema_command_prints_the_published_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    for kind in ("job", "project"):
+        result = CliRunner().invoke(cli, ["schema", kind])
+        assert result.output == schema_text(kind) == (REPO_ROOT / "schemas" / f"{kind}.schema.json").read_text()
+    assert CliRunner().invoke(cli, ["schema"]).output == schema_text("job")
+
+
+# -- through the entry point with the error boundary -----------------------------------------------------
+
+def test_render_of_invalid_manifests_reports_them_and_exits_1(broken: Path) -> None:
+    result = run_main(["render"], broken)
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.splitlines()[-1] == "Error: 2 manifest errors"
+    assert "jobs/bad.yaml:5:9: error: flavor:" in result.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-E", "nope", "validate"], "Error: unknown environment 'nope': hfjobs.yaml defines no environments"),
+        (["--var", "x", "validate"], "Error: --var 'x': expected KEY=VALUE with KEY like name or section.name"),
+        (["--values", "none.yaml", "render"], "Error: --values file none.yaml does not exist"),
+        (["validate", "--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', "
+                                          "'github'."),
+        (["--project-dir", "nowhere", "validate"], "Error: no hfjobs.yaml in nowhere"),
+    ],
+)
+def test_usage_and_project_errors_exit_1_with_one_clear_line(broken: Path, argv: list[str], message: str) -> None:
+    result = run_main(argv, broken)
+    assert result.code == 1
+    assert message in result.err.splitlines()
+    assert "Traceback" not in result.err
+
+
+def test_bad_files_are_errors_at_file_and_line_not_crashes(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"ok": VALID_JOB.format(name="ok")})
+    (root / "jobs" / "binary.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (root / "jobs" / "huge.yaml").write_bytes(b"# " + b"x" * 1_000_000)
+    (root / "jobs" / "latin1.yaml").write_bytes(b"apiVersion: hfjobs/v1\nname: caf\xe9\n")
+    (root / "jobs" / "deep.yaml").write_text("a: " + "[" * 100_000 + "]" * 100_000)
+    result = run_main(["validate"], root)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "jobs/binary.yaml:1:1: error: file is binary, not YAML text",
+        "jobs/deep.yaml:1:1003: error: document is nested too deeply (at most 64 levels)",
+        "jobs/huge.yaml:1:1: error: file is larger than 1,000,000 bytes; is it a manifest?",
+        "jobs/latin1.yaml:2:1: error: file is not valid UTF-8 text",
+        "4 errors in 4 of 5 files",
+    ]
+
+
+# -- secrets never leak ----------------------------------------------------------------------------------
+
+LEAKY = f"""\
+apiVersion: hfjobs/v1
+name: leaky
+image: python:3.12
+command: [python, -V]
+env:
+  TOKEN: {TOKEN}
+  ALSO: "Bearer {TOKEN}"
+  FROM_ENV: "{{{{ env('MY_TOKEN') }}}}"
+secrets:
+  HF_TOKEN: {TOKEN}
+  OTHER: "{TOKEN}"
+labels:
+  note: "{{{{ {TOKEN} }}}}"
+"""
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--format", "json"], ["validate", "--format", "github"],
+                                  ["render"], ["render", "--format", "json"]])
+def test_a_token_in_secrets_or_env_never_appears_in_any_output(tmp_path: Path, argv: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_project(tmp_path, {"leaky": LEAKY})
+    monkeypatch.setenv("MY_TOKEN", TOKEN)
+    result = run_main(argv, root)
+    assert result.code == 1
+    assert TOKEN not in result.out + result.err
+    assert TOKEN[3:20] not in result.out + result.err
+    output = result.out + result.err
+    for expected in ("env.TOKEN", "looks like a Hugging Face token", "env.ALSO", "env.FROM_ENV", "secrets.HF_TOKEN",
+                     "secrets.OTHER", "must be a reference", "labels.note"):
+        assert expected in output
+
+
+def test_render_shows_secret_references_never_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_project(tmp_path, {"job": VALID_JOB.format(name="job") + "secrets:\n  HF_TOKEN: $HF_TOKEN\n"
+                                    "  WANDB: ${WANDB_KEY}\n  LISTED: $LISTED\n"})
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setenv("WANDB_KEY", "wandb-secret-value")
+    monkeypatch.setenv("LISTED", "listed-secret-value")
+    for fmt in ("yaml", "json"):
+        result = run_main(["render", "--format", fmt], root)
+        assert result.code == 0, result.err
+        for secret in (TOKEN, "wandb-secret-value", "listed-secret-value"):
+            assert secret not in result.out
+    document = json.loads(run_main(["render", "--format", "json"], root).out)
+    assert document["jobs"][0]["secrets"] == {"HF_TOKEN": "$HF_TOKEN", "LISTED": "$LISTED", "WANDB": "$WANDB_KEY"}
+
+
+# -- as a real process -----------------------------------------------------------------------------------
+
+def test_subprocess_validate_and_exit_codes(broken: Path) -> None:
+    ok = python_m("validate", cwd=REPO_ROOT)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "4 jobs valid in 3 files\n", "")
+    bad = python_m("validate", cwd=broken)
+    assert bad.returncode == 1
+    assert bad.stdout.endswith("2 errors in 2 of 3 files\n")
+    usage = python_m("validate", "--no-such-option", cwd=REPO_ROOT)
+    assert usage.returncode == 1 and "Error: No such option '--no-such-option'." in usage.stderr
+    version = python_m("--version", cwd=REPO_ROOT)
+    assert version.returncode == 0 and version.stdout.startswith("hfjobs-spec, version ")
+
+
+def test_subprocess_render_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    for fmt in ("yaml", "json"):
+        first = python_m("-E", "prod", "render", "--format", fmt, cwd=REPO_ROOT)
+        second = python_m("-E", "prod", "render", "--format", fmt, cwd=REPO_ROOT,
+                          env={"PYTHONHASHSEED": "12345", "LC_ALL": "C"})
+        assert first.returncode == 0, first.stderr
+        assert first.stdout == second.stdout
+        assert first.stdout.count("spec_hash") == 4
+
+
+def test_subprocess_sandbox_escape_is_a_located_error(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"evil": VALID_JOB.format(name="evil") + (
+        "env:\n"
+        "  A: \"{{ ''.__class__.__mro__ }}\"\n"
+        "  B: \"{{ cycler.__init__.__globals__ }}\"\n"
+        "  C: \"{{ lipsum.__globals__ }}\"\n")})
+    result = python_m("validate", cwd=root)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "jobs/evil.yaml:6:6: error: env.A: unsafe template: access to attribute '__class__' of 'str' object is unsafe.",
+        "jobs/evil.yaml:7:6: error: env.B: undefined in template: 'cycler' is undefined",
+        "jobs/evil.yaml:8:6: error: env.C: undefined in template: 'lipsum' is undefined",
+        "3 errors in 1 of 1 file",
+    ]
+    assert result.stderr == ""
+
+
+IMPORT_CHECK = """\
+import sys
+from hfjobs_spec.cli import main
+code = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('huggingface_hub', 'requests', 'httpx'))
+print(repr(loaded), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--format", "json"], ["render"], ["schema", "project"]])
+def test_manifest_commands_never_import_huggingface_hub(argv: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-c", IMPORT_CHECK, *argv], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "[]"
+
+
+def test_importtime_of_validate_shows_no_hub_client() -> None:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "hfjobs_spec", "validate"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0
+    assert "hfjobs_spec.manifest" in result.stderr
+    assert "huggingface_hub" not in result.stderr
