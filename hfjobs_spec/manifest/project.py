@@ -62,13 +62,21 @@ class Project:
     environments: tuple[str, ...]
     # Namespaces read for managed jobs even when no manifest names them (e.g. after a move).
     prune_namespaces: tuple[str, ...] = ()
+    # Resolving a path costs a system call per component, and each file is shown several times.
+    _displays: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
+        shown = self._displays.get(path)
+        return shown if shown is not None else self._remember(path, path.resolve())
+
+    def _remember(self, path: Path, resolved: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            shown = resolved.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            shown = str(path)
+        self._displays[path] = self._displays[resolved] = shown
+        return shown
 
 
 def find_project_root(options: ProjectOptions) -> Path:
@@ -194,4 +202,6 @@ def iter_manifest_files(project: Project, paths: Sequence[Path], cwd: Path) -> l
         elif target.exists() or paths:
             found.append(target)
     unique = {p.resolve(): p for p in found}
-    return sorted(unique.values(), key=lambda p: project.display(p))
+    for resolved, given in unique.items():
+        project._remember(given, resolved)  # each file is resolved once, however often it is shown
+    return sorted(unique, key=project.display)
