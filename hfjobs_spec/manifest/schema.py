@@ -100,7 +100,8 @@ JOB_PROPERTIES: dict[str, Any] = {
         "description": "Plain environment variables. Never put secrets here: use `secrets`.",
     },
     "secrets": {
-        "oneOf": [
+        # anyOf, not oneOf: a value is either a mapping or a list, and anyOf stops at the first match.
+        "anyOf": [
             {
                 "type": "object",
                 "propertyNames": {"pattern": ENV_NAME_PATTERN},
@@ -158,27 +159,16 @@ SHAPE_RULES: list[dict[str, Any]] = [
             "description": "a job needs either `script`, or `image` and `command`",
         },
     },
-    *[
-        {
-            "if": {"required": [field]},
-            "then": {
-                "required": ["script"],
-                "description": f"`{field}` applies to `script` jobs only",
-            },
-        }
-        for field in SCRIPT_ONLY_FIELDS
-    ],
-    *[
-        {
-            "if": {"required": [field]},
-            "then": {
-                "required": ["schedule"],
-                "description": f"`{field}` applies to scheduled jobs only (add a `schedule`)",
-            },
-        }
-        for field in SCHEDULED_ONLY_FIELDS
-    ],
 ]
+# Fields that only make sense with another one (one keyword, much cheaper than an if/then rule each).
+DEPENDENT_REQUIRED: dict[str, list[str]] = {
+    **{field: ["script"] for field in SCRIPT_ONLY_FIELDS},
+    **{field: ["schedule"] for field in SCHEDULED_ONLY_FIELDS},
+}
+DEPENDENCY_MESSAGES = {
+    "script": "`{field}` applies to `script` jobs only",
+    "schedule": "`{field}` applies to scheduled jobs only (add a `schedule`)",
+}
 
 
 # A string leaf holding Jinja markers: its value is only known after rendering.
@@ -227,9 +217,11 @@ def job_schema(*, as_written: bool = False) -> dict[str, Any]:
     """
     properties = copy.deepcopy(JOB_PROPERTIES)
     rules = copy.deepcopy(SHAPE_RULES)
+    dependencies: dict[str, Any] = {"dependentRequired": copy.deepcopy(DEPENDENT_REQUIRED)}
     if as_written:
         properties = {name: allow_templates(sub) for name, sub in properties.items()}
         rules = [{"if": rules[0]["if"], "then": rules[0]["then"]}]
+        dependencies = {}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:hfjobs-spec:schema:job:v1",
@@ -240,6 +232,7 @@ def job_schema(*, as_written: bool = False) -> dict[str, Any]:
         "required": ["apiVersion", "name"],
         "properties": properties,
         "allOf": rules,
+        **dependencies,
     }
 
 

@@ -184,12 +184,20 @@ def _shape_rule_message(error: ValidationError) -> tuple[str, str | None] | None
     schema_path = list(error.schema_path)
     if not description or len(schema_path) < 3 or schema_path[0] != "allOf":
         return None
-    branch = schema_path[2]
     if error.validator == "not":
         return description, error.validator_value["required"][0]
-    if branch == "then":
-        return description, s.SHAPE_RULES[int(schema_path[1])]["if"]["required"][0]
     return description, None
+
+
+def _dependent_required(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
+    """`suspend` without `schedule` and the like; every such pair of the document, at the field's key."""
+    return [
+        _issue(located, (*path, field), s.DEPENDENCY_MESSAGES[needed].format(field=field), key=True)
+        for field, needs in error.validator_value.items()
+        if field in error.instance
+        for needed in needs
+        if needed not in error.instance
+    ]
 
 
 def _enum(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
@@ -275,6 +283,7 @@ def _generic(error: ValidationError, path: Path_, located: Located) -> list[Mani
 _HANDLERS: dict[str, Callable[[ValidationError, Path_, Located], list[ManifestIssue]]] = {
     "additionalProperties": _additional,
     "required": _required,
+    "dependentRequired": _dependent_required,
     "not": _not,
     "enum": _enum,
     "const": _const,
