@@ -145,7 +145,9 @@ JOB_PROPERTIES: dict[str, Any] = {
 
 SCRIPT_ONLY_FIELDS = ("script_args", "dependencies", "python")
 SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
-NOT_DEFAULTABLE = ("apiVersion", "name")
+# `namespace` has its own place in the project file (top level and per environment); as a default too, a
+# project-wide default would silently beat the environment's namespace.
+NOT_DEFAULTABLE = ("apiVersion", "name", "namespace")
 
 SHAPE_RULES: list[dict[str, Any]] = [
     {
@@ -246,7 +248,7 @@ def defaults_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
-        "description": "Any job field except apiVersion and name; a manifest's own value wins.",
+        "description": "Any job field except apiVersion, name and namespace; a manifest's own value wins.",
     }
 
 

@@ -154,6 +154,8 @@ def _additional(error: ValidationError, path: Path_, located: Located) -> list[M
     if path and path[-1] == "defaults":
         # Defaults are job fields; the two a job must state itself are not among their properties.
         hint = {key: f"; `{key}` cannot have a default, each manifest sets its own" for key in s.NOT_DEFAULTABLE}
+        hint["namespace"] = ("; set `namespace` at the top of hfjobs.yaml or in an environment, "
+                             "not in defaults")
     else:
         hint = {}
     return [
