@@ -196,9 +196,12 @@ def test_bad_files_are_errors_at_file_and_line_not_crashes(tmp_path: Path) -> No
     (root / "jobs" / "deep.yaml").write_text("a: " + "[" * 100_000 + "]" * 100_000)
     result = run_main(["validate"], root)
     assert result.code == 1
-    assert result.out.splitlines() == [
+    lines = result.out.splitlines()
+    # libyaml stops at its own depth limit (column 1003); the pure-Python parser at Python's recursion limit.
+    assert lines[1].startswith("jobs/deep.yaml:1:")
+    assert lines[1].endswith(": error: document is nested too deeply (at most 64 levels)")
+    assert lines[:1] + lines[2:] == [
         "jobs/binary.yaml:1:1: error: file is binary, not YAML text",
-        "jobs/deep.yaml:1:1003: error: document is nested too deeply (at most 64 levels)",
         "jobs/huge.yaml:1:1: error: file is larger than 1,000,000 bytes; is it a manifest?",
         "jobs/latin1.yaml:2:1: error: file is not valid UTF-8 text",
         "4 errors in 4 of 5 files",
