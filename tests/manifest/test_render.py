@@ -71,6 +71,22 @@ def error(template: str, **kwargs: Any) -> str:
         ("{{ 2 ** 10 }}", 1024),
         ("{{ {'a': [1]} }}", {"a": [1]}),
         ("{{ (1, 2) }}", [1, 2]),
+        # Jinja features the sandbox's rewriting (loops, output, literals, concatenation) must keep working:
+        ("{% macro m() %}[{{ caller() }}]{% endmacro %}{% call m() %}x{% endcall %}", "[x]"),
+        ("{% filter upper %}abc{% endfilter %}", "ABC"),
+        ("{% set b %}hi{% endset %}{{ b }}", "hi"),
+        ("{% set a, b = 1, 2 %}{{ a + b }}", "3"),
+        ("{% for a, b in [(1, 2), (3, 4)] %}{{ a }}{{ b }}{% endfor %}", "1234"),
+        ("{% for x in [] %}{% else %}empty{% endfor %}", "empty"),
+        ("{% for x in [1, 2, 3] if x > 1 %}{{ x }}{{ loop.index }}/{{ loop.length }} {% endfor %}", "21/2 32/2 "),
+        ("{% for x in vars.ports %}{{ loop.cycle('a', 'b') }}{% endfor %}", "ab"),
+        ("{{ vars.ports | map('string') | join('+') }}", "80+443"),
+        ("{{ [3, 1, 2] | sort | batch(2) | list }}", [[1, 2], [3]]),
+        ("{{ 'abc' | replace('b', 'B') | center(5) }}", " aBc "),
+        ("{{ 'a\nb' | indent(2, first=True) }}", "  a\n  b"),
+        ("{{ 'a b c' | wordwrap(3) }}", "a b\nc"),
+        ("{{ vars.ports | tojson }}", "[80, 443]"),
+        ("{{ [1, 2][0] ~ 'x' ~ vars.n }}", "1x3"),
     ],
 )
 def test_leaves_render(template: str, expected: Any) -> None:
