@@ -275,6 +275,13 @@ def project_schema() -> dict[str, Any]:
                          "description": "Folder of manifests. Default: jobs."},
             "prune": {"type": "boolean",
                       "description": "Delete managed jobs no longer declared. Default: true."},
+            "prune_namespaces": {
+                "type": "array",
+                "items": copy.deepcopy(namespace),
+                "uniqueItems": True,
+                "description": "More namespaces to read for this project's managed jobs, so that jobs moved "
+                "out of them are still found and pruned.",
+            },
             "vars": {"type": "object", "description": "Template variables (`{{ vars.NAME }}`)."},
             "defaults": {"$ref": "#/$defs/defaults"},
             "environments": {

@@ -63,6 +63,11 @@ def test_project_defaults(tmp_path: Path) -> None:
     assert (project.vars, project.defaults, project.environment, project.environments) == ({}, (), None, ())
 
 
+def test_prune_namespaces_are_read_from_the_project_file(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER + "prune_namespaces: [old-org, older]\n"})
+    assert load_project(ProjectOptions(cwd=tmp_path)).prune_namespaces == ("old-org", "older")
+
+
 def test_project_file_errors_are_manifest_issues(tmp_path: Path) -> None:
     write_files(tmp_path, {"hfjobs.yaml": "apiVersion: hfjobs/v1\nproject: bad id\nprne: false\n"})
     with pytest.raises(ManifestErrors) as caught:
