@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from hfjobs_spec import __version__
-from hfjobs_spec.errors import HfJobsSpecError, ManifestErrors
+from hfjobs_spec.errors import HfJobsSpecError, ManifestErrors, ProjectError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -92,13 +92,18 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, **project
     from hfjobs_spec.commands import manifests
     from hfjobs_spec.output import validation as report
 
-    result = manifests.validate(_settings(ctx, paths=paths, **project), os.environ)
+    try:
+        result = manifests.validate(_settings(ctx, paths=paths, **project), os.environ)
+    except ProjectError as exc:
+        if fmt == "text":
+            raise
+        result = manifests.project_error(exc)  # keep json and github output parseable
     if fmt == "json":
         click.echo(report.json_report(result.issues, result.files, result.jobs), nl=False)
     elif fmt == "github":
         click.echo(report.github_report(result.issues, _workspace_prefix()), nl=False)
         if result.ok:
-            click.echo(f"{result.jobs} jobs valid in {len(result.files)} files")
+            click.echo(report.text_report((), len(result.files), result.jobs), nl=False)
     else:
         click.echo(report.text_report(result.issues, len(result.files), result.jobs), nl=False)
     ctx.exit(EXIT_OK if result.ok else EXIT_ERROR)

@@ -44,9 +44,10 @@ class ManifestIssue:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
         field = f"{self.field}: " if self.field else ""
-        return f"{where}: error: {field}{self.message}"
+        if not self.file:  # about the command line rather than a file
+            return f"error: {field}{self.message}"
+        return f"{self.file}:{self.line}:{self.column}: error: {field}{self.message}"
 
 
 class ManifestErrors(HfJobsSpecError):

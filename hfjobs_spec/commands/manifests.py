@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfjobs_spec.errors import ManifestErrors, ManifestIssue
+from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
@@ -35,10 +35,15 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
     """Every problem in the project file and the manifests, collected in one pass."""
     try:
         project = load_project(settings.project)
+        result = _load(project, settings, environ)
     except ManifestErrors as exc:
         return Validation(issues=exc.issues, files=(), jobs=0)
-    result = _load(project, settings, environ)
     return Validation(issues=result.issues, files=result.files, jobs=len(result.specs))
+
+
+def project_error(exc: ProjectError) -> Validation:
+    """A project or command-line problem as a validation result, for machine-readable reports."""
+    return Validation(issues=(ManifestIssue("", 0, 0, "", str(exc)),), files=(), jobs=0)
 
 
 def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[Project, tuple[JobSpec, ...]]:

@@ -50,7 +50,8 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
         volumes=tuple(sorted((_volume(v) for v in data.get("volumes", ())), key=lambda v: v.mount_path)),
         expose=tuple(sorted(data.get("expose", ()))),
         expose_public=tuple(sorted(data.get("expose_public", ()))),
-        schedule=data.get("schedule"),
+        # Cron fields are separated by any run of blanks; one space each is the form we send and compare.
+        schedule=" ".join(data["schedule"].split()) if "schedule" in data else None,
         suspend=bool(data.get("suspend", False)),
         concurrency=bool(data.get("concurrency", False)),
         protect=bool(data.get("protect", False)),

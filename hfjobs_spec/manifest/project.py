@@ -195,6 +195,10 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 def iter_manifest_files(project: Project, paths: Sequence[Path], cwd: Path) -> list[Path]:
     """The YAML files to load: the given files and folders (recursively), or the project's jobs_dir."""
     targets = [cwd / p for p in paths] if paths else [project.root / project.jobs_dir]
+    if not paths and not targets[0].is_dir():
+        # A typo in jobs_dir must not read as "no jobs" (which plan would turn into deletions).
+        raise ProjectError(f"jobs_dir {project.jobs_dir!r} is not a folder in {project.root}; fix jobs_dir in "
+                           f"{project.file}, or keep an empty folder (with a .gitkeep) to declare no jobs")
     found: list[Path] = []
     for target in targets:
         if target.is_dir():

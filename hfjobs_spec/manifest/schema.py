@@ -286,7 +286,8 @@ def project_schema() -> dict[str, Any]:
             "defaults": {"$ref": "#/$defs/defaults"},
             "environments": {
                 "type": "object",
-                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$"},
+                # Environment names become a label value (hfjobs-environment), so they follow label rules.
+                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$", "maxLength": 63},
                 "additionalProperties": {
                     "type": "object",
                     "additionalProperties": False,

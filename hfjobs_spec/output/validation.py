@@ -40,10 +40,12 @@ def github_report(issues: Sequence[ManifestIssue], workspace_prefix: str = "") -
     """Workflow commands GitHub turns into annotations on the pull request's files."""
     lines = []
     for issue in issues:
-        file = _escape_property(workspace_prefix + issue.file)
         title = _escape_property(f"hfjobs-spec: {issue.field}" if issue.field else "hfjobs-spec")
-        lines.append(f"::error file={file},line={issue.line},col={issue.column},title={title}::"
-                     f"{_escape_data(issue.message)}")
+        where = ""
+        if issue.file:
+            file = _escape_property(workspace_prefix + issue.file)
+            where = f"file={file},line={issue.line},col={issue.column},"
+        lines.append(f"::error {where}title={title}::{_escape_data(issue.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

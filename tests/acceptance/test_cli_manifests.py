@@ -97,7 +97,6 @@ def test_validate_github_annotations(broken: Path, monkeypatch: pytest.MonkeyPat
     assert ok.output.startswith("1 job")  # the exact summary: test_github_format_summary_agrees_with_text
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py prints its own summary for --format github: '1 jobs valid in 1 files'")
 def test_github_format_summary_agrees_with_text(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(broken)
     result = CliRunner().invoke(cli, ["validate", "--format", "github", "jobs/good.yaml"])

@@ -91,10 +91,15 @@ def test_invalid_case_prints_exactly_what_it_states(case: Case) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_invalid_case_json_and_github_formats_agree_with_text(case: Case) -> None:
     expected = sorted(line for line in case.expected if _MANIFEST_LINE.match(line))
-    if not expected:
-        pytest.skip("project errors are printed as text only")
     document = json.loads("\n".join(_run(case, "--format", "json")))
     assert document["valid"] is False
+    if not expected:  # a project or command-line error: one error without a file, same words as the text
+        (error,) = document["errors"]
+        assert (error["file"], error["line"]) == ("", 0)
+        assert [f"Error: {error['message']}"] == case.expected
+        (github,) = _run(case, "--format", "github")
+        assert github == f"::error title=hfjobs-spec::{error['message']}"
+        return
     from_json = sorted(
         f"{e['file']}:{e['line']}:{e['column']}: error: " + (f"{e['field']}: " if e["field"] else "") + e["message"]
         for e in document["errors"]

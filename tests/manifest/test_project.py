@@ -192,9 +192,12 @@ def test_explicit_paths_are_relative_to_cwd_and_deduplicated(tmp_path: Path) -> 
     assert [project.display(p) for p in found] == ["jobs/a.yaml", "jobs/b.yaml"]
 
 
-def test_a_missing_jobs_dir_means_no_manifests(tmp_path: Path) -> None:
-    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER})
-    assert specs(tmp_path) == {}
+def test_a_missing_jobs_dir_is_an_error_not_an_empty_project(tmp_path: Path) -> None:
+    write_files(tmp_path, {"hfjobs.yaml": PROJECT_HEADER + "jobs_dir: jbos\n"})
+    with pytest.raises(ProjectError, match="jobs_dir 'jbos' is not a folder"):
+        specs(tmp_path)
+    (tmp_path / "jbos").mkdir()
+    assert specs(tmp_path) == {}  # an empty folder declares no jobs
 
 
 def test_namespace_precedence_job_over_environment_over_project(tmp_path: Path) -> None:

@@ -358,3 +358,12 @@ def test_cancelling_a_run_that_finished_meanwhile_is_not_a_failure(session: Sess
     report = session.apply(planned)
     assert report.ok
     assert not session.plan().plan.has_changes
+
+
+def test_schedules_differing_only_in_blanks_are_the_same_schedule(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": scheduled("nightly", schedule="0  3 *   * *")})
+    session.apply()
+    (job,) = hub.scheduled.values()
+    assert job.schedule == "0 3 * * *"
+    write_project(session.root, {"a": scheduled("nightly", schedule="0 3 * * *")})
+    assert not session.plan().plan.has_changes
