@@ -187,18 +187,13 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
          **project: Any) -> None:
     """Show what apply would change on the Hub, field by field."""
     from hfjobs_spec.commands import reconcile
-    from hfjobs_spec.commands.hub import open_backend
-    from hfjobs_spec.commands.manifests import load_specs
     from hfjobs_spec.output.plan_json import render_plan_json
     from hfjobs_spec.output.plan_markdown import render_plan_markdown
     from hfjobs_spec.output.plan_text import render_plan
 
     settings = _reconcile_settings(ctx, project, local=local, prune=prune, allow_empty=allow_empty,
                                    replace=replace, targets=targets)
-    proj, specs = load_specs(settings.manifests, os.environ)
-    with open_backend(settings.hub, proj.root, reconcile.namespaces_used(proj, specs)) as backend:
-        planned = reconcile.make_plan(proj, specs, backend, reconcile.diff_options(settings, proj), os.environ)
-    result = planned.plan
+    result = reconcile.run_plan(settings, os.environ)
     if out is not None:
         _write_atomically(out, render_plan_json(result))
     if fmt == "json":
@@ -209,10 +204,7 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
         click.echo(render_plan(result, color=_color()), nl=False)
         if out is not None:
             click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: hfjobs-spec apply {out}")
-    if result.blocked:
-        from hfjobs_spec.commands.reconcile import check_not_blocked
-
-        check_not_blocked(result)
+    reconcile.check_not_blocked(result)
     ctx.exit(EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK)
 
 
@@ -228,8 +220,6 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
           **project: Any) -> None:
     """Make the Hub match the manifests (or carry out a saved PLANFILE)."""
     from hfjobs_spec.commands import reconcile
-    from hfjobs_spec.commands.hub import open_backend
-    from hfjobs_spec.commands.manifests import load_specs
     from hfjobs_spec.output.apply import render_report
     from hfjobs_spec.output.plan_text import render_plan
 
@@ -239,28 +229,24 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     if saved is not None and (targets or replace or prune is not None or allow_empty):
         raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
                                "belong to `plan`")
-    proj, specs = load_specs(settings.manifests, os.environ)
-    with open_backend(settings.hub, proj.root, reconcile.namespaces_used(proj, specs)) as backend:
-        options = reconcile.options_of(saved, proj) if saved else reconcile.diff_options(settings, proj)
-        planned = reconcile.make_plan(proj, specs, backend, options, os.environ)
-        if saved is not None:
-            reconcile.check_saved_plan(saved, planned)
-        chosen = saved or planned.plan
-        reconcile.check_not_blocked(chosen)
-        if not chosen.has_changes:
-            click.echo(render_plan(chosen, color=_color()), nl=False)
-            return
-        if saved is None:
+    progress = _Progress()
+
+    def confirm(chosen: Any) -> None:
+        if saved is None:  # a saved plan was reviewed when it was made
             click.echo(render_plan(chosen, color=_color()))
             _confirm(auto_approve)
-        progress = _Progress(len(chosen.pending))
-        report = reconcile.execute(planned, chosen, backend, os.environ, parallelism=parallelism,
-                                   on_event=progress.event)
-        progress.close()
-    click.echo(render_report(report), nl=False)
-    if report.interrupted:
+        progress.total = len(chosen.pending)
+
+    outcome = reconcile.run_apply(settings, os.environ, saved=saved, confirm=confirm, parallelism=parallelism,
+                                  on_event=progress.event)
+    progress.close()
+    if outcome.report is None:
+        click.echo(render_plan(outcome.plan, color=_color()), nl=False)
+        return
+    click.echo(render_report(outcome.report), nl=False)
+    if outcome.report.interrupted:
         ctx.exit(EXIT_INTERRUPTED)
-    ctx.exit(EXIT_OK if report.ok else EXIT_ERROR)
+    ctx.exit(EXIT_OK if outcome.report.ok else EXIT_ERROR)
 
 
 @cli.command()
@@ -270,18 +256,10 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
 @click.pass_context
 def status(ctx: click.Context, /, fmt: str, local: bool, **project: Any) -> None:
     """Every managed job on the Hub: kind, schedule, next run, last run and its URL."""
-    from hfjobs_spec.commands import reconcile
-    from hfjobs_spec.commands.hub import open_backend
-    from hfjobs_spec.commands.manifests import load_specs
-    from hfjobs_spec.commands.status import status_rows
+    from hfjobs_spec.commands.reconcile import run_status
     from hfjobs_spec.output.status import render_status, render_status_json
 
-    settings = _reconcile_settings(ctx, project, local=local)
-    proj, specs = load_specs(settings.manifests, os.environ)
-    options = reconcile.diff_options(settings, proj)
-    with open_backend(settings.hub, proj.root, reconcile.namespaces_used(proj, specs)) as backend:
-        planned = reconcile.make_plan(proj, specs, backend, options, os.environ, require_secrets=False)
-        rows = status_rows(planned.live, options, backend, planned.plan)
+    rows = run_status(_reconcile_settings(ctx, project, local=local), os.environ)
     click.echo(render_status_json(rows) if fmt == "json" else render_status(rows), nl=False)
 
 
@@ -302,8 +280,8 @@ class _Cancelled(click.ClickException):
 class _Progress:
     """Per-change lines as they finish; on a terminal, also a live counter on the last line."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self) -> None:
+        self.total = 0
         self.done = 0
         self.failed = 0
         self.running = 0

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hfjobs_spec import labels as L
-from hfjobs_spec.commands.hub import HubSettings
-from hfjobs_spec.commands.manifests import ManifestSettings
+from hfjobs_spec.commands.hub import HubSettings, open_backend
+from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
+from hfjobs_spec.commands.status import StatusRow, status_rows
 from hfjobs_spec.errors import PlanError, ProtectedJobError, StalePlanError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
@@ -164,3 +165,46 @@ def execute(planned: Planned, plan: Plan, backend: HubBackend, environ: Mapping[
                         parallelism=parallelism, on_event=on_event)
     return executor.run(plan.pending)
 
+
+# The three commands, end to end. The CLI only adds printing, prompting and exit codes.
+
+
+def run_plan(settings: ReconcileSettings, environ: Mapping[str, str]) -> Plan:
+    project, specs = load_specs(settings.manifests, environ)
+    with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
+        return make_plan(project, specs, backend, diff_options(settings, project), environ).plan
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """The plan that was (or would have been) carried out, and the report; None when nothing was to do."""
+
+    plan: Plan
+    report: ApplyReport | None
+
+
+def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved: Plan | None,
+              confirm: Callable[[Plan], None], parallelism: int,
+              on_event: Callable[[ChangeEvent], None] | None = None) -> ApplyOutcome:
+    """Plan (or check `saved` against a fresh plan), let `confirm` see it (it raises to cancel), apply it."""
+    project, specs = load_specs(settings.manifests, environ)
+    with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
+        options = options_of(saved, project) if saved else diff_options(settings, project)
+        planned = make_plan(project, specs, backend, options, environ)
+        if saved is not None:
+            check_saved_plan(saved, planned)
+        chosen = saved or planned.plan
+        check_not_blocked(chosen)
+        if not chosen.has_changes:
+            return ApplyOutcome(chosen, None)
+        confirm(chosen)
+        return ApplyOutcome(chosen, execute(planned, chosen, backend, environ, parallelism=parallelism,
+                                            on_event=on_event))
+
+
+def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[StatusRow]:
+    project, specs = load_specs(settings.manifests, environ)
+    options = diff_options(settings, project)
+    with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
+        planned = make_plan(project, specs, backend, options, environ, require_secrets=False)
+        return status_rows(planned.live, options, backend, planned.plan)
