@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,7 +38,6 @@ class GlobalOptions:
     values: tuple[Path, ...] = ()
     local: bool = False
     debug: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _project_options(func: F) -> F:
@@ -121,15 +121,6 @@ def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, **project: 
 
     _, specs = manifests.load_specs(_settings(ctx, paths=paths, **project), os.environ)
     click.echo(output.json_output(specs) if fmt == "json" else output.yaml_output(specs), nl=False)
-
-
-def _mount_localhub() -> None:
-    from hfjobs_spec.localhub.cli import localhub
-
-    cli.add_command(localhub)
-
-
-_mount_localhub()
 
 
 @cli.command()
@@ -263,6 +254,15 @@ def status(ctx: click.Context, /, fmt: str, local: bool, **project: Any) -> None
     click.echo(render_status_json(rows) if fmt == "json" else render_status(rows), nl=False)
 
 
+def _mount_localhub() -> None:
+    from hfjobs_spec.localhub.cli import localhub  # light: the server itself loads on first use
+
+    cli.add_command(localhub)
+
+
+_mount_localhub()
+
+
 def _confirm(auto_approve: bool) -> None:
     if auto_approve:
         return
@@ -286,8 +286,6 @@ class _Progress:
         self.failed = 0
         self.running = 0
         self.live = sys.stdout.isatty()
-        import threading
-
         self._lock = threading.Lock()
 
     def event(self, event: Any) -> None:
