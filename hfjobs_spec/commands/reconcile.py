@@ -207,4 +207,8 @@ def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[
     options = diff_options(settings, project)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         planned = make_plan(project, specs, backend, options, environ, require_secrets=False)
-        return status_rows(planned.live, options, backend, planned.plan)
+        rows = status_rows(planned.live, options, backend, planned.plan)
+    if settings.hub.local:  # the embedded Hub's address dies with this command; keep the stable part
+        rows = [dataclasses.replace(row, url=f"local:jobs/{row.namespace}/{row.last_run_id}") if row.url else row
+                for row in rows]
+    return rows
