@@ -23,7 +23,7 @@ from hfjobs_spec.localhub.lifecycle import (
     KNOWN_STAGES,
     validate_controls,
 )
-from hfjobs_spec.localhub.render import job_json
+from hfjobs_spec.localhub.render import job_json, seal_secrets
 from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import (
     require_object,
@@ -66,7 +66,7 @@ def create(ctx: HubContext, request: Request) -> Response:
         namespace=namespace,
         spec=valid.spec,
         labels=valid.labels,
-        secrets=valid.secrets,
+        secrets=seal_secrets(valid.secrets, ctx.salt),
         created_ms=now,
         initiator=ctx.user_initiator(),
         durations=ctx.durations,

@@ -11,7 +11,7 @@ from hfjobs_spec.localhub.context import HubContext
 from hfjobs_spec.localhub.cron import next_tick_ms, validate_schedule
 from hfjobs_spec.localhub.jobs_store import has_active_run, insert_job
 from hfjobs_spec.localhub.lifecycle import validate_controls
-from hfjobs_spec.localhub.render import job_json, scheduled_json
+from hfjobs_spec.localhub.render import job_json, scheduled_json, seal_secrets
 from hfjobs_spec.localhub.scheduled_store import (
     ScheduledRecord,
     delete_scheduled,
@@ -59,7 +59,7 @@ def create(ctx: HubContext, request: Request) -> Response:
         concurrency=concurrency,
         spec=valid.spec,
         labels=valid.labels,
-        secrets=valid.secrets,
+        secrets=seal_secrets(valid.secrets, ctx.salt),
         processed_ms=now,
         next_due_ms=None if suspend else next_tick_ms(schedule, now),
     )

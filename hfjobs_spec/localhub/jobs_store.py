@@ -13,7 +13,7 @@ from hfjobs_spec.localhub.lifecycle import STAGE_SQL, RunTimes
 
 @dataclass(frozen=True)
 class JobRecord:
-    """One stored run. `secrets` holds plaintext values and must never be rendered as is."""
+    """One stored run. `secrets` holds sealed values (see `render.seal_secrets`), never plaintext."""
 
     id: str
     namespace: str

@@ -18,6 +18,15 @@ from hfjobs_spec.localhub.lifecycle import ACTIVE_STAGES
 from hfjobs_spec.localhub.scheduled_store import ScheduledRecord
 
 
+def seal_secrets(secrets: dict[str, str], salt: str) -> dict[str, str]:
+    """What the database keeps of secret values: a keyed digest. Containers never run here, so the
+    plaintext is never needed, and real secrets (with `--local`) must not land in a file."""
+    return {
+        key: "sealed:" + hmac.new(salt.encode(), f"{key}\0{value}".encode(), hashlib.sha256).hexdigest()
+        for key, value in secrets.items()
+    }
+
+
 def opaque_secrets(secrets: dict[str, str], owner_id: str, salt: str) -> dict[str, str]:
     """Same keys, values replaced by a digest keyed with the database's private salt."""
     out = {}

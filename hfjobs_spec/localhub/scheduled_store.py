@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ScheduledRecord:
-    """One stored scheduled job. `secrets` holds plaintext values and must never be rendered as is."""
+    """One stored scheduled job. `secrets` holds sealed values (see `render.seal_secrets`), never plaintext."""
 
     id: str
     namespace: str

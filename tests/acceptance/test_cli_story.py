@@ -258,7 +258,8 @@ def scan_for_secrets(cli: Cli, tmp_path: Path) -> None:
 
 def test_local_mode_needs_no_account(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "HUGGING"))}
-    env.update(HOME=str(tmp_path), HF_HOME=str(tmp_path / "hf"), NO_PROXY="127.0.0.1,localhost")
+    env.update(HOME=str(tmp_path), HF_HOME=str(tmp_path / "hf"), NO_PROXY="127.0.0.1,localhost",
+               WANDB_API_KEY=SECRET)
     root = tmp_path / "proj"
     cli = Cli(root, env)
     cli.write("hfjobs.yaml", "apiVersion: hfjobs/v1\nproject: local-demo\n")
@@ -268,7 +269,7 @@ def test_local_mode_needs_no_account(tmp_path: Path) -> None:
         schedule: "@daily"
         image: python:3.12
         command: [python, -c, "print('hi')"]
-        secrets: [HF_TOKEN]
+        secrets: [HF_TOKEN, WANDB_API_KEY]
         """)
     cli.run("--local", "apply", "--auto-approve")
     assert (root / ".hfjobs" / ".gitignore").read_text().strip().endswith("*")
@@ -278,3 +279,7 @@ def test_local_mode_needs_no_account(tmp_path: Path) -> None:
     # State survives between invocations: the same job, not a second one, after another apply.
     cli.run("--local", "apply", "--auto-approve")
     assert "No changes." in cli.run("--local", "plan").stdout
+    # The embedded Hub keeps its state on disk, but never a secret value.
+    for path in (root / ".hfjobs").iterdir():
+        assert SECRET.encode() not in path.read_bytes()
+    scan_for_secrets(cli, tmp_path)

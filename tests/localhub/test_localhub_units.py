@@ -157,6 +157,11 @@ def test_secrets_never_leave_in_plaintext(localhub: LocalHub, token: str) -> Non
     with urllib.request.urlopen(request, timeout=10) as response:
         assert b"plain-value" not in response.read()
     assert api.rerun_job(job_id=first.id, namespace="alice").secrets is not None
+    api.create_scheduled_job(image="x", command=["y"], schedule="@daily", secrets={"K": "plain-value"},
+                             namespace="alice")
+    # Not even the database file keeps the value: only a keyed digest is stored.
+    for path in localhub.db_path.parent.glob(localhub.db_path.name + "*"):
+        assert b"plain-value" not in path.read_bytes()
 
 
 def test_for_project_keeps_state_under_dot_hfjobs(tmp_path: Path, token: str) -> None:
