@@ -367,3 +367,15 @@ def test_schedules_differing_only_in_blanks_are_the_same_schedule(session: Sessi
     assert job.schedule == "0 3 * * *"
     write_project(session.root, {"a": scheduled("nightly", schedule="0 3 * * *")})
     assert not session.plan().plan.has_changes
+
+
+def test_whoami_only_when_nothing_names_the_namespace(tmp_path: Path) -> None:
+    named, unnamed = FakeHub(user="alice"), FakeHub(user="alice")
+    for hub, namespace in ((named, "alice"), (unnamed, None)):
+        session = Session(tmp_path / str(namespace), RetryingBackend(hub, FAST, sleep=lambda s: None))
+        write_project(session.root, {"a": scheduled("nightly"), "b": one_shot("smoke")}, namespace=namespace)
+        session.apply()
+        assert session.plan().plan.namespaces == ("alice",)
+    assert "whoami" not in named.calls
+    assert unnamed.calls["whoami"] == 2  # once per run: one apply, one plan
+    assert named.calls["list_scheduled_jobs"] == 2 and named.calls["list_jobs"] == 2
