@@ -65,13 +65,6 @@ class FakeHub:
             self.scheduled[job.id] = job
             return job
 
-    def seed_run(self, namespace: str, spec: LiveSpec, stage: str = "RUNNING") -> LiveRun:
-        with self._lock:
-            run = LiveRun(id=self._new_id(), namespace=namespace, spec=spec, stage=stage, created_at=self._now(),
-                          initiator_type="user", url=f"{self.endpoint}/jobs/{namespace}/x")
-            self.runs[run.id] = run
-            return run
-
     # Port
 
     def token(self) -> str | None:

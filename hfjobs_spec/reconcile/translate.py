@@ -189,11 +189,6 @@ def _volume_view(type_: str, source: str, mount: str, revision: str | None, read
     return view
 
 
-def user_labels(labels: Mapping[str, str]) -> dict[str, str]:
-    """Labels a person set, without the ones hfjobs-spec manages."""
-    return {k: v for k, v in labels.items() if not L.is_reserved(k)}
-
-
 def comparable_labels(labels: Mapping[str, str]) -> dict[str, str]:
     """Labels to compare with `hub_labels`: everything but per-apply bookkeeping."""
     return {k: v for k, v in labels.items() if k not in _BOOKKEEPING}
