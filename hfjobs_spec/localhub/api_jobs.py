@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -49,6 +52,19 @@ def load_job(ctx: HubContext, request: Request) -> tuple[JobRecord, int]:
     if job is None:
         raise _not_found(job_id)
     return job, now
+
+
+@contextmanager
+def _job_for_update(ctx: HubContext, request: Request) -> Iterator[tuple[sqlite3.Connection, JobRecord, int]]:
+    """The run named by the request, inside a write transaction (404 if it does not exist)."""
+    namespace, job_id = request.params["ns"], request.params["id"]
+    now = ctx.now_ms()
+    ctx.catch_up(namespace, now)
+    with ctx.db.write() as conn:
+        job = get_job(conn, namespace, job_id)
+        if job is None:
+            raise _not_found(job_id)
+        yield conn, job, now
 
 
 def _render(ctx: HubContext, job: JobRecord, now: int) -> dict[str, Any]:
@@ -126,19 +142,13 @@ def inspect(ctx: HubContext, request: Request) -> Response:
 
 def cancel(ctx: HubContext, request: Request) -> Response:
     """`POST .../cancel`: only a SCHEDULING or RUNNING run can be canceled (409 otherwise)."""
-    namespace, job_id = request.params["ns"], request.params["id"]
-    now = ctx.now_ms()
-    ctx.catch_up(namespace, now)
-    with ctx.db.write() as conn:
-        job = get_job(conn, namespace, job_id)
-        if job is None:
-            raise _not_found(job_id)
+    with _job_for_update(ctx, request) as (conn, job, now):
         stage = job.times.stage(now)
         if stage not in ACTIVE_STAGES:
             raise ApiError(
-                409, f"Job {job_id} is already {stage}; only SCHEDULING or RUNNING jobs can be canceled"
+                409, f"Job {job.id} is already {stage}; only SCHEDULING or RUNNING jobs can be canceled"
             )
-        cancel_job(conn, job_id, now)
+        cancel_job(conn, job.id, now)
     return empty_response()
 
 
@@ -169,30 +179,18 @@ def _single_field(request: Request, name: str) -> Any:
 def labels(ctx: HubContext, request: Request) -> Response:
     """`PUT .../labels`: replace every label."""
     new_labels = validate_labels(_single_field(request, "labels"))
-    namespace, job_id = request.params["ns"], request.params["id"]
-    now = ctx.now_ms()
-    ctx.catch_up(namespace, now)
-    with ctx.db.write() as conn:
-        job = get_job(conn, namespace, job_id)
-        if job is None:
-            raise _not_found(job_id)
-        set_labels(conn, job_id, new_labels)
+    with _job_for_update(ctx, request) as (conn, job, now):
+        set_labels(conn, job.id, new_labels)
     return json_response(_render(ctx, replace(job, labels=new_labels), now))
 
 
 def expose(ctx: HubContext, request: Request) -> Response:
     """`PUT .../expose`: replace the exposed ports of an active run (409 once it has finished)."""
     ports = validate_expose(require_object(request.json(), "body"), "body")
-    namespace, job_id = request.params["ns"], request.params["id"]
-    now = ctx.now_ms()
-    ctx.catch_up(namespace, now)
-    with ctx.db.write() as conn:
-        job = get_job(conn, namespace, job_id)
-        if job is None:
-            raise _not_found(job_id)
+    with _job_for_update(ctx, request) as (conn, job, now):
         stage = job.times.stage(now)
         if stage not in ACTIVE_STAGES:
-            raise ApiError(409, f"Job {job_id} is {stage}; ports can only be exposed on an active job")
+            raise ApiError(409, f"Job {job.id} is {stage}; ports can only be exposed on an active job")
         spec = {**job.spec, "expose": ports if ports["ports"] else None}
-        set_spec(conn, job_id, spec)
+        set_spec(conn, job.id, spec)
     return json_response(_render(ctx, replace(job, spec=spec), now))
