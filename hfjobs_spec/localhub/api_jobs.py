@@ -30,6 +30,7 @@ from hfjobs_spec.localhub.render import job_json, seal_secrets
 from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import (
     require_object,
+    single_field,
     validate_expose,
     validate_job_spec,
     validate_labels,
@@ -169,16 +170,9 @@ def duplicate(ctx: HubContext, request: Request) -> Response:
     return json_response(_render(ctx, job, now))
 
 
-def _single_field(request: Request, name: str) -> Any:
-    body = require_object(request.json(), "body")
-    if set(body) != {name}:
-        raise bad_request(f'the body must be {{"{name}": ...}} and nothing else')
-    return body[name]
-
-
 def labels(ctx: HubContext, request: Request) -> Response:
     """`PUT .../labels`: replace every label."""
-    new_labels = validate_labels(_single_field(request, "labels"))
+    new_labels = validate_labels(single_field(request.json(), "labels"))
     with _job_for_update(ctx, request) as (conn, job, now):
         set_labels(conn, job.id, new_labels)
     return json_response(_render(ctx, replace(job, labels=new_labels), now))

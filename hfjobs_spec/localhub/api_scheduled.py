@@ -21,7 +21,13 @@ from hfjobs_spec.localhub.scheduled_store import (
     save_scheduled,
 )
 from hfjobs_spec.localhub.scheduler import catch_up_record, next_due, run_of
-from hfjobs_spec.localhub.validation import optional_bool, require_object, validate_job_spec, validate_labels
+from hfjobs_spec.localhub.validation import (
+    optional_bool,
+    require_object,
+    single_field,
+    validate_job_spec,
+    validate_labels,
+)
 from hfjobs_spec.localhub.wire import Request, Response, empty_response, json_response
 
 _CREATE_KEYS = frozenset({"jobSpec", "schedule", "concurrency", "suspend"})
@@ -153,10 +159,7 @@ def resume(ctx: HubContext, request: Request) -> Response:
 
 def reschedule(ctx: HubContext, request: Request) -> Response:
     """`POST .../schedule`: change only the schedule (spec, labels and suspend state are kept)."""
-    body = require_object(request.json(), "body")
-    if set(body) != {"schedule"}:
-        raise bad_request('the body must be {"schedule": ...} and nothing else')
-    schedule = validate_schedule(body["schedule"])
+    schedule = validate_schedule(single_field(request.json(), "schedule"))
 
     def change(conn: sqlite3.Connection, record: ScheduledRecord, now: int) -> ScheduledRecord:
         moved = record.with_changes(schedule=schedule, processed_ms=now)
@@ -167,10 +170,7 @@ def reschedule(ctx: HubContext, request: Request) -> Response:
 
 def labels(ctx: HubContext, request: Request) -> Response:
     """`PUT .../labels`: replace every label of the job spec (future runs carry the new ones)."""
-    body = require_object(request.json(), "body")
-    if set(body) != {"labels"}:
-        raise bad_request('the body must be {"labels": ...} and nothing else')
-    new_labels = validate_labels(body["labels"])
+    new_labels = validate_labels(single_field(request.json(), "labels"))
 
     def change(conn: sqlite3.Connection, record: ScheduledRecord, now: int) -> ScheduledRecord:
         return record.with_changes(labels=new_labels)

@@ -66,6 +66,14 @@ def require_object(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+def single_field(body: Any, name: str) -> Any:
+    """The value of a body that must be exactly `{name: value}` (labels, schedule)."""
+    obj = require_object(body, "body")
+    if set(obj) != {name}:
+        raise bad_request(f'the body must be {{"{name}": ...}} and nothing else')
+    return obj[name]
+
+
 def _reject_unknown(obj: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
     unknown = sorted(set(obj) - allowed)
     if unknown:
