@@ -45,6 +45,14 @@ class Cli:
         path.write_text(textwrap.dedent(text))
 
 
+def user_env(home: Path, **extra: str) -> dict[str, str]:
+    """A user's environment without any Hugging Face settings of this machine, HOME in `home`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "HUGGING"))}
+    env.update(HOME=str(home), HF_HOME=str(home / "hf-home"), HF_HUB_DISABLE_TELEMETRY="1",
+               NO_PROXY="127.0.0.1,localhost", WANDB_API_KEY=SECRET, **extra)
+    return env
+
+
 @pytest.fixture
 def hub() -> Iterator[LocalHub]:
     with LocalHub(user="alice", orgs=("acme",)) as running:
@@ -58,10 +66,7 @@ def api(hub: LocalHub) -> HfApi:
 
 @pytest.fixture
 def cli(tmp_path: Path, hub: LocalHub) -> Cli:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "HUGGING"))}
-    env.update(HF_ENDPOINT=hub.url, HF_TOKEN=TOKEN, HF_HOME=str(tmp_path / "hf-home"), HOME=str(tmp_path),
-               HF_HUB_DISABLE_TELEMETRY="1", NO_PROXY="127.0.0.1,localhost", WANDB_API_KEY=SECRET)
-    cli = Cli(tmp_path / "repo", env)
+    cli = Cli(tmp_path / "repo", user_env(tmp_path, HF_ENDPOINT=hub.url, HF_TOKEN=TOKEN))
     cli.write("hfjobs.yaml", """\
         apiVersion: hfjobs/v1
         project: story
@@ -257,10 +262,9 @@ def scan_for_secrets(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_local_mode_needs_no_account(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "HUGGING"))}
-    env.update(HOME=str(tmp_path), HF_HOME=str(tmp_path / "hf"), NO_PROXY="127.0.0.1,localhost",
-               WANDB_API_KEY=SECRET)
     root = tmp_path / "proj"
+    env = user_env(tmp_path)
+    del env["HF_HUB_DISABLE_TELEMETRY"]  # --local must not depend on the user having set it
     cli = Cli(root, env)
     cli.write("hfjobs.yaml", "apiVersion: hfjobs/v1\nproject: local-demo\n")
     cli.write("jobs/a.yaml", """\
