@@ -71,7 +71,7 @@ def apply_project(root: Path, hub: LocalHub) -> float:
     backend = backend_for(hub)
     project, specs = load_specs(settings(root).manifests, environ)
     planned = reconcile.make_plan(project, specs, backend, reconcile.diff_options(settings(root), project), environ)
-    report = reconcile.execute(planned, planned.plan, backend, environ, parallelism=DEFAULT_PARALLELISM)
+    report = reconcile.execute(planned, backend, environ, parallelism=DEFAULT_PARALLELISM)
     assert report.ok, report.failed[:3]
     return time.perf_counter() - began
 

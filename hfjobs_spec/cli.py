@@ -213,10 +213,11 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     from hfjobs_spec.commands import reconcile
     from hfjobs_spec.output.apply import render_report
     from hfjobs_spec.output.plan_text import render_plan
+    from hfjobs_spec.reconcile.plan_file import read_plan_file
 
     settings = _reconcile_settings(ctx, project, local=local, prune=prune, allow_empty=allow_empty,
                                    replace=replace, targets=targets)
-    saved = reconcile.load_saved_plan(planfile) if planfile is not None else None
+    saved = read_plan_file(planfile) if planfile is not None else None
     if saved is not None and (targets or replace or prune is not None or allow_empty):
         raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
                                "belong to `plan`")

@@ -8,25 +8,23 @@ whoami when a namespace has to come from the token.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
 from hfjobs_spec.commands.status import StatusRow, status_rows
-from hfjobs_spec.errors import PlanError, ProtectedJobError, StalePlanError
+from hfjobs_spec.errors import ProtectedJobError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
 from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState
-from hfjobs_spec.reconcile.plan import FORMAT_VERSION, Plan
+from hfjobs_spec.reconcile.plan import Plan
+from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
 from hfjobs_spec.reconcile.secrets import check_secrets
 
 
@@ -108,44 +106,17 @@ def specs_to_create(plan: Plan, specs: Sequence[JobSpec]) -> list[JobSpec]:
     return [spec for spec in specs if spec.name in names]
 
 
-def options_of(plan: Plan, project: Project) -> DiffOptions:
-    """The options a saved plan was made with."""
-    recorded: dict[str, Any] = dict(plan.options)
+def options_of(saved: SavedPlan, project: Project) -> DiffOptions:
+    """The options a saved plan was made with (already type-checked by `read_plan_file`)."""
+    recorded = saved.options
     return DiffOptions(
         project=project.id,
         environment=project.environment,
-        prune=bool(recorded.get("prune", True)),
-        allow_empty=bool(recorded.get("allow_empty", False)),
-        replace=frozenset(recorded.get("replace", ())),
-        targets=frozenset(recorded.get("targets", ())),
+        prune=recorded["prune"],
+        allow_empty=recorded["allow_empty"],
+        replace=frozenset(recorded["replace"]),
+        targets=frozenset(recorded["targets"]),
     )
-
-
-def load_saved_plan(path: Path) -> Plan:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlanError(f"cannot read plan file {path}: {exc}") from None
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        raise PlanError(f"{path} is not a plan file of format version {FORMAT_VERSION} (made by `plan --out`)")
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanError(f"{path} is not a valid plan file: {exc}") from None
-
-
-def check_saved_plan(saved: Plan, fresh: Planned) -> None:
-    """A saved plan may run only if the manifests and the live state are what it saw."""
-    project = fresh.project
-    if saved.project != project.id or saved.environment != project.environment:
-        raise StalePlanError(
-            f"the plan is for project {saved.project!r} environment {saved.environment or 'default'!r}, not "
-            f"{project.id!r} environment {project.environment or 'default'!r}"
-        )
-    if saved.desired_digest != fresh.plan.desired_digest:
-        raise StalePlanError("plan is stale: the manifests changed since it was made; run plan again")
-    if saved.live_digest != fresh.plan.live_digest:
-        raise StalePlanError("plan is stale: the jobs on the Hub changed since it was made; run plan again")
 
 
 def check_not_blocked(plan: Plan) -> None:
@@ -155,9 +126,10 @@ def check_not_blocked(plan: Plan) -> None:
         raise ProtectedJobError(f"the plan would delete or replace protected jobs; nothing was changed:\n  {reasons}")
 
 
-def execute(planned: Planned, plan: Plan, backend: HubBackend, environ: Mapping[str, str], *, parallelism: int,
+def execute(planned: Planned, backend: HubBackend, environ: Mapping[str, str], *, parallelism: int,
             on_event: Callable[[ChangeEvent], None] | None = None) -> ApplyReport:
-    """Apply `plan` (a fresh one, or a saved one checked against `planned`)."""
+    """Carry out the plan computed in `planned`: never operations read from anywhere else."""
+    plan = planned.plan
     check_not_blocked(plan)
     check_secrets(specs_to_create(plan, planned.specs), environ, backend.token())
     executor = Executor(backend, {spec.name: spec for spec in planned.specs}, project=planned.project.id,
@@ -183,23 +155,25 @@ class ApplyOutcome:
     report: ApplyReport | None
 
 
-def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved: Plan | None,
+def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved: SavedPlan | None,
               confirm: Callable[[Plan], None], parallelism: int,
               on_event: Callable[[ChangeEvent], None] | None = None) -> ApplyOutcome:
-    """Plan (or check `saved` against a fresh plan), let `confirm` see it (it raises to cancel), apply it."""
+    """Plan afresh, hold it against `saved` if given, let `confirm` see it (it raises to cancel), apply it.
+
+    What is carried out is always the plan computed here; a saved plan only has to be equal to it.
+    """
     project, specs = load_specs(settings.manifests, environ)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         options = options_of(saved, project) if saved else diff_options(settings, project)
         planned = make_plan(project, specs, backend, options, environ)
         if saved is not None:
-            check_saved_plan(saved, planned)
-        chosen = saved or planned.plan
-        check_not_blocked(chosen)
-        if not chosen.has_changes:
-            return ApplyOutcome(chosen, None)
-        confirm(chosen)
-        return ApplyOutcome(chosen, execute(planned, chosen, backend, environ, parallelism=parallelism,
-                                            on_event=on_event))
+            check_same_plan(saved, planned.plan)
+        check_not_blocked(planned.plan)
+        if not planned.plan.has_changes:
+            return ApplyOutcome(planned.plan, None)
+        confirm(planned.plan)
+        return ApplyOutcome(planned.plan, execute(planned, backend, environ, parallelism=parallelism,
+                                                  on_event=on_event))
 
 
 def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[StatusRow]:

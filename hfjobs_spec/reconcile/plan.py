@@ -1,11 +1,13 @@
 """The plan as a value: what would change, why, field by field, and the Hub operations that do it.
 
-`apply` executes exactly the operations of the plan it is given. A plan is plain data, so it
-serialises to deterministic JSON (`to_dict`) and loads back (`from_dict`) for saved plans.
+A plan is plain data: it serialises to deterministic JSON (`to_dict`) and loads back (`from_dict`).
+`apply` carries out the operations of a plan it computed itself; a saved plan only has to equal it
+(`plan_file`).
 """
 
 from __future__ import annotations
 
+import typing
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,6 +18,7 @@ OperationKind = Literal[
     "create_scheduled", "delete_scheduled", "reschedule", "suspend", "resume", "relabel_scheduled",
     "run", "cancel", "relabel_run",
 ]
+OPERATION_KINDS: tuple[OperationKind, ...] = typing.get_args(OperationKind)
 FORMAT_VERSION = 1
 
 

@@ -6,51 +6,17 @@ Every output of every command, and every saved plan, is scanned for the secret v
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
 
 from hfjobs_spec.localhub import LocalHub
-
-TOKEN = "hf_storytesttoken0123456789abcdefghijkl"
-SECRET = "very-secret-wandb-key-0123456789"
-
-
-@dataclass
-class Cli:
-    root: Path
-    env: dict[str, str]
-    outputs: list[str] = field(default_factory=list)
-
-    def run(self, *args: str, code: int | None = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "hfjobs_spec", *args], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, input=stdin, timeout=120)
-        self.outputs += [done.stdout, done.stderr]
-        if code is not None:
-            assert done.returncode == code, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-        assert "Traceback" not in done.stderr
-        return done
-
-    def write(self, relative: str, text: str) -> None:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
-def user_env(home: Path, **extra: str) -> dict[str, str]:
-    """A user's environment without any Hugging Face settings of this machine, HOME in `home`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "HUGGING"))}
-    env.update(HOME=str(home), HF_HOME=str(home / "hf-home"), HF_HUB_DISABLE_TELEMETRY="1",
-               NO_PROXY="127.0.0.1,localhost", WANDB_API_KEY=SECRET, **extra)
-    return env
+from tests.acceptance.support import SECRET, TOKEN, Cli, scan_for_secrets, scheduled_by_name, user_env
 
 
 @pytest.fixture
@@ -97,13 +63,6 @@ def cli(tmp_path: Path, hub: LocalHub) -> Cli:
         command: [python, -c, "print('once')"]
         """)
     return cli
-
-
-def scheduled_by_name(api: HfApi) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for job in api.list_scheduled_jobs(namespace="acme"):
-        found.setdefault((job.job_spec.labels or {}).get("hfjobs-name", "?"), []).append(job.id)
-    return found
 
 
 def test_the_whole_story(cli: Cli, api: HfApi, tmp_path: Path) -> None:
@@ -251,14 +210,6 @@ def test_apply_survives_commit_then_fail_and_drops(cli: Cli, hub: LocalHub, api:
     assert all(len(ids) == 1 for ids in scheduled_by_name(api).values())
     assert len(list(api.list_jobs(namespace="acme"))) == 1
     assert cli.run("plan", "--detailed-exitcode").returncode == 0
-
-
-def scan_for_secrets(cli: Cli, tmp_path: Path) -> None:
-    texts = list(cli.outputs)
-    texts += [p.read_text(errors="replace") for p in tmp_path.rglob("*.json") if p.is_file()]
-    for text in texts:
-        assert SECRET not in text
-        assert TOKEN not in text
 
 
 def test_local_mode_needs_no_account(tmp_path: Path) -> None:

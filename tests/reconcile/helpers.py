@@ -63,7 +63,7 @@ class Session:
 
     def apply(self, planned: Planned | None = None, parallelism: int = 4, **options: object) -> ApplyReport:
         planned = planned or self.plan(**options)
-        return reconcile.execute(planned, planned.plan, self.backend, self.environ, parallelism=parallelism)
+        return reconcile.execute(planned, self.backend, self.environ, parallelism=parallelism)
 
     def actions(self, **options: object) -> dict[str, str]:
         return {f"{c.name}": c.action for c in self.plan(**options).plan.changes}

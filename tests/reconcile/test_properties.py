@@ -82,7 +82,7 @@ def plan(backend: HubBackend, specs: tuple[JobSpec, ...]) -> reconcile.Planned:
 
 def apply(backend: HubBackend, specs: tuple[JobSpec, ...]) -> None:
     planned = plan(backend, specs)
-    report = reconcile.execute(planned, planned.plan, backend, {}, parallelism=3)
+    report = reconcile.execute(planned, backend, {}, parallelism=3)
     assert report.ok, [r.error for r in report.failed]
 
 

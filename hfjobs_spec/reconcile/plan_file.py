@@ -1,0 +1,171 @@
+"""Saved plan files: read them as hostile data, and hold them against a freshly computed plan.
+
+A saved plan is the record of what a reviewer approved, never a list of instructions. It is parsed
+strictly (a JSON Schema: known keys, types and operation kinds only), then `apply` recomputes the
+plan from the manifests and the Hub and goes ahead only if the fresh plan is exactly the saved one.
+The operations carried out are always the fresh plan's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]
+
+from hfjobs_spec.errors import PlanError, StalePlanError
+from hfjobs_spec.reconcile.plan import ACTIONS, FORMAT_VERSION, OPERATION_KINDS, Plan
+
+# Far larger than any real plan (10,000 changes take a few MiB); a bigger file is not ours.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+
+_STRING = {"type": "string"}
+_STRINGS = {"type": "array", "items": _STRING}
+_OPERATION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "namespace"],
+    "properties": {
+        "kind": {"enum": list(OPERATION_KINDS)},
+        "namespace": _STRING,
+        "target": _STRING,
+        "schedule": _STRING,
+        "labels": {"type": "object", "additionalProperties": _STRING},
+    },
+}
+_FIELD = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["field", "old", "new", "forces_replacement"],
+    "properties": {"field": _STRING, "old": {}, "new": {}, "forces_replacement": {"type": "boolean"}},
+}
+_CHANGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "kind", "action", "reason", "namespace", "fields", "live_ids", "operations"],
+    "properties": {
+        "name": _STRING,
+        "kind": {"enum": ["job", "scheduled_job"]},
+        "action": {"enum": list(ACTIONS)},
+        "reason": _STRING,
+        "namespace": _STRING,
+        "fields": {"type": "array", "items": _FIELD},
+        "live_ids": _STRINGS,
+        "operations": {"type": "array", "items": _OPERATION},
+        "blocked": _STRING,
+    },
+}
+PLAN_FILE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["format_version", "project", "environment", "namespaces", "desired_digest", "live_digest",
+                 "summary", "options", "changes"],
+    "properties": {
+        "format_version": {"const": FORMAT_VERSION},
+        "project": _STRING,
+        "environment": {"type": ["string", "null"]},
+        "namespaces": _STRINGS,
+        "desired_digest": _STRING,
+        "live_digest": _STRING,
+        "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "options": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["allow_empty", "prune", "replace", "targets"],
+            "properties": {"allow_empty": {"type": "boolean"}, "prune": {"type": "boolean"},
+                           "replace": _STRINGS, "targets": _STRINGS},
+        },
+        "changes": {"type": "array", "items": _CHANGE},
+    },
+}
+_VALIDATOR = Draft202012Validator(PLAN_FILE_SCHEMA)
+
+
+class SavedPlan:
+    """A plan file that parsed: its raw data (compared whole) and the plan it describes."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any]) -> None:
+        self.path = path
+        self.data = data
+        self.plan = Plan.from_dict(dict(data))
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        return dict(self.data["options"])
+
+
+def read_plan_file(path: Path) -> SavedPlan:
+    """Parse a plan file strictly; any problem is a `PlanError` naming the file and the bad field."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise PlanError(f"{path}: {size} bytes is too large for a plan file (at most {MAX_PLAN_BYTES})")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"cannot read plan file {path}: {exc.strerror or exc}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"{path} is not a plan file: not UTF-8 text") from exc
+    except RecursionError as exc:
+        raise PlanError(f"{path} is not a plan file: its JSON is nested too deeply") from exc
+    except ValueError as exc:
+        raise PlanError(f"{path} is not a plan file: invalid JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise PlanError(f"{path} is not a plan file of format version {FORMAT_VERSION} (made by `plan --out`)")
+    error = best_match(_VALIDATOR.iter_errors(data))
+    if error is not None:
+        where = _json_path(error.absolute_path) or "(top level)"
+        raise PlanError(f"{path} is not a valid plan file: {where}: {_short(error.message)}")
+    return SavedPlan(path, data)
+
+
+def check_same_plan(saved: SavedPlan, fresh: Plan) -> None:
+    """Refuse unless `fresh` is exactly the plan saved: same target, same inputs, same changes."""
+    plan = saved.plan
+    if plan.project != fresh.project or plan.environment != fresh.environment:
+        raise StalePlanError(
+            f"the plan is for project {plan.project!r} environment {plan.environment or 'default'!r}, not "
+            f"{fresh.project!r} environment {fresh.environment or 'default'!r}; nothing was changed"
+        )
+    if plan.desired_digest != fresh.desired_digest:
+        raise StalePlanError("plan is stale: the manifests changed since it was made; nothing was changed. "
+                             "Run plan again")
+    if plan.live_digest != fresh.live_digest:
+        raise StalePlanError("plan is stale: the jobs on the Hub changed since it was made; nothing was changed. "
+                             "Run plan again")
+    expected = fresh.to_dict()
+    if dict(saved.data) != expected:
+        where = _first_difference(saved.data, expected)
+        raise StalePlanError(f"{saved.path} does not match the plan computed now ({where}); it was edited or made "
+                             "by another version. Nothing was changed. Run plan again")
+
+
+def _first_difference(saved: Mapping[str, Any], fresh: Mapping[str, Any]) -> str:
+    for key in sorted(set(saved) | set(fresh)):
+        if key == "changes":
+            continue
+        if saved.get(key) != fresh.get(key):
+            return f"{key} differs"
+    saved_changes, fresh_changes = list(saved.get("changes", ())), list(fresh.get("changes", ()))
+    for index, (left, right) in enumerate(zip(saved_changes, fresh_changes, strict=False)):
+        if left != right:
+            keys = sorted(k for k in set(left) | set(right) if left.get(k) != right.get(k))
+            return f"change {index + 1} ({right.get('name')}) differs in {', '.join(keys)}"
+    return f"the saved plan has {len(saved_changes)} changes, the plan computed now {len(fresh_changes)}"
+
+
+def _json_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _short(message: str) -> str:
+    # jsonschema's messages quote the offending value; a plan value can be long, so keep them short.
+    return message if len(message) <= 200 else message[:197] + "..."
