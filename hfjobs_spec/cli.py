@@ -140,7 +140,7 @@ def _reconcile_settings(ctx: click.Context, project: dict[str, Any], *, local: b
     glob: GlobalOptions = ctx.find_object(GlobalOptions) or GlobalOptions()
     return ReconcileSettings(
         manifests=_settings(ctx, **project),
-        hub=HubSettings(local=local or glob.local),
+        hub=HubSettings(local=local or glob.local, notify=_note),
         prune=prune,
         allow_empty=allow_empty,
         replace=tuple(replace),
@@ -161,6 +161,10 @@ def _reconcile_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return _project_options(func)
+
+
+def _note(message: str) -> None:
+    click.echo(f"note: {message}", err=True)
 
 
 def _color() -> bool:

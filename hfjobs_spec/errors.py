@@ -11,7 +11,8 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
     │   └── ProtectedJobError   a change would destroy a job marked `protect: true`
     └── HubError                anything the Hub (or localhub) refused or failed to answer
-        ├── HubAuthError        missing or rejected token, forbidden namespace
+        ├── HubAuthError        missing or rejected token, forbidden namespace (401, 403)
+        ├── HubPaymentError     402: no credits left; final, never retried
         ├── HubNotFoundError    the job or scheduled job does not exist
         ├── HubConflictError    409, e.g. a trigger while a run is active
         ├── HubBadRequestError  400: the Hub rejected the request's content
@@ -94,6 +95,10 @@ class HubError(HfJobsSpecError):
 
 class HubAuthError(HubError):
     """No token, an invalid token, or a namespace the token may not use."""
+
+
+class HubPaymentError(HubError):
+    """The Hub refused to start a job because the account has no pre-paid credits (402)."""
 
 
 class HubNotFoundError(HubError):

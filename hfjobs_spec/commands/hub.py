@@ -4,7 +4,7 @@ with `--local`, an embedded localhub whose state lives in the project's `.hfjobs
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ class HubSettings:
     endpoint: str | None = None
     token: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    notify: Callable[[str], None] | None = None  # hears about long waits (rate limits), for the user
 
 
 @contextmanager
@@ -32,7 +33,8 @@ def open_backend(settings: HubSettings, project_root: Path, namespaces: Iterable
     if not settings.local:
         from hfjobs_spec.hub.hfapi import HfApiBackend
 
-        yield RetryingBackend(HfApiBackend(endpoint=settings.endpoint, token=settings.token), settings.retry)
+        yield RetryingBackend(HfApiBackend(endpoint=settings.endpoint, token=settings.token), settings.retry,
+                              notify=settings.notify)
         return
     # The embedded Hub never needs the client's telemetry side requests to the real Hub.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -41,4 +43,5 @@ def open_backend(settings: HubSettings, project_root: Path, namespaces: Iterable
 
     orgs = sorted({ns for ns in namespaces if ns and ns != LOCAL_USER})
     with LocalHub.for_project(project_root, user=LOCAL_USER, orgs=orgs) as hub:
-        yield RetryingBackend(HfApiBackend(endpoint=hub.url, token=LOCAL_TOKEN), settings.retry)
+        yield RetryingBackend(HfApiBackend(endpoint=hub.url, token=LOCAL_TOKEN), settings.retry,
+                              notify=settings.notify)

@@ -7,14 +7,18 @@ plain types and translates its exceptions into our own tree. Retries live in `hu
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx2
 from huggingface_hub import HfApi, Volume, get_token, set_client_factory
 from huggingface_hub.errors import HfHubHTTPError, JobNotFoundError, LocalTokenNotFoundError
+from huggingface_hub.utils import parse_ratelimit_headers  # type: ignore[attr-defined]  # public, lazily exported
 
 from hfjobs_spec.errors import (
     HubAuthError,
@@ -22,6 +26,7 @@ from hfjobs_spec.errors import (
     HubConflictError,
     HubError,
     HubNotFoundError,
+    HubPaymentError,
     HubRateLimitError,
     HubTransportError,
 )
@@ -32,18 +37,74 @@ DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
 T = TypeVar("T")
 
 
+# Statuses worth another try. The client would retry them itself inside `list_jobs`; we surface them
+# first, so that retries happen in one layer (`hub.retry`) under one deadline.
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class _Answered(Exception):
+    """A retryable answer, raised before the client's own retry loop can see it."""
+
+    def __init__(self, response: httpx2.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+class _Unanswered(Exception):
+    """A transport failure, wrapped so that the client's own retry loop lets it through."""
+
+    def __init__(self, error: httpx2.TransportError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _CrossOriginRedirect(Exception):
+    """The server pointed elsewhere. Following would re-send the body (secret values) and the request there."""
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(origin)
+        self.origin = origin
+
+
+def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
 def _add_request_id(request: httpx2.Request) -> None:
     # What the client's own hook does: a request id makes server-side debugging possible.
     request.headers.setdefault("X-Amzn-Trace-Id", str(uuid.uuid4()))
 
 
+def _refuse_cross_origin_redirects(response: httpx2.Response) -> None:
+    if not response.has_redirect_location:
+        return
+    target = response.request.url.join(response.headers["Location"])
+    if _origin(target) != _origin(response.request.url):
+        raise _CrossOriginRedirect(f"{target.scheme}://{target.host}" + (f":{target.port}" if target.port else ""))
+
+
+class _HubClient(httpx2.Client):
+    """The shared HTTP client: same-origin redirects only, and no retry loop but ours."""
+
+    def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        try:
+            response = super().send(request, **kwargs)
+        except httpx2.TransportError as exc:
+            raise _Unanswered(exc) from exc
+        if response.status_code in RETRYABLE_STATUSES:
+            response.read()
+            response.close()
+            raise _Answered(response)
+        return response
+
+
 def install_http_client(timeout: httpx2.Timeout = DEFAULT_TIMEOUT, max_connections: int = 32) -> None:
-    """Give the shared client a timeout and a connection pool sized for parallel apply."""
+    """Give the shared client a timeout, a connection pool sized for parallel apply, and our rules."""
     limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
     def factory() -> httpx2.Client:
-        return httpx2.Client(event_hooks={"request": [_add_request_id]}, follow_redirects=True,
-                             timeout=timeout, limits=limits)
+        return _HubClient(event_hooks={"request": [_add_request_id], "response": [_refuse_cross_origin_redirects]},
+                          follow_redirects=True, timeout=timeout, limits=limits)
 
     set_client_factory(factory)
 
@@ -199,32 +260,61 @@ def _scheduled(info: Any) -> LiveScheduledJob:
 
 @contextmanager
 def _translated(job_id: str | None = None) -> Iterator[None]:
-    """Turn the client's and the transport's exceptions into ours."""
+    """Turn the client's and the transport's exceptions into ours, keeping the cause."""
     try:
         yield
+    except _Answered as exc:
+        raise _from_response(exc.response, _server_message(exc.response), job_id) from exc
+    except _Unanswered as exc:
+        raise _from_transport(exc.error, job_id) from exc
+    except _CrossOriginRedirect as exc:
+        raise HubError(f"the Hub answered with a redirect to another origin ({exc.origin}); not followed, so nothing "
+                       "(no token, no secret) was sent there. Check HF_ENDPOINT", job=job_id, ambiguous=True) from exc
     except JobNotFoundError as exc:
-        raise HubNotFoundError("not found on the Hub", job=job_id or exc.job_id, status=404) from None
+        raise HubNotFoundError("not found on the Hub", job=job_id or exc.job_id, status=404) from exc
     except HfHubHTTPError as exc:
-        raise _from_http_error(exc, job_id) from None
-    except LocalTokenNotFoundError:
-        raise HubAuthError("no Hugging Face token: run `hf auth login` or set HF_TOKEN") from None
-    except httpx2.ConnectError as exc:
-        # Refused before anything was sent: certainly not carried out.
-        raise HubTransportError(f"cannot connect: {exc}", job=job_id) from None
-    except httpx2.TimeoutException as exc:
-        raise HubTransportError(f"timed out: {type(exc).__name__}", job=job_id, ambiguous=True) from None
-    except httpx2.HTTPError as exc:
-        raise HubTransportError(f"connection failed: {type(exc).__name__}: {exc}", job=job_id,
-                                ambiguous=True) from None
+        detail = exc.server_message or str(exc).splitlines()[0]
+        if exc.response is None:
+            raise HubError(detail, job=job_id) from exc
+        raise _from_response(exc.response, detail, job_id) from exc
+    except LocalTokenNotFoundError as exc:
+        raise HubAuthError("no Hugging Face token: run `hf auth login` or set HF_TOKEN") from exc
+    except httpx2.TransportError as exc:  # a request made outside the shared client
+        raise _from_transport(exc, job_id) from exc
 
 
-def _from_http_error(exc: HfHubHTTPError, job_id: str | None) -> HubError:
-    response = exc.response
-    status = response.status_code if response is not None else None
-    detail = exc.server_message or str(exc).splitlines()[0]
+def _from_transport(exc: httpx2.TransportError, job_id: str | None) -> HubError:
+    if isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
+        # No connection, so nothing was sent: certainly not carried out.
+        reason = "timed out" if isinstance(exc, httpx2.ConnectTimeout) else (str(exc) or "refused")
+        return HubTransportError(f"cannot connect to the Hub: {reason}", job=job_id)
+    if isinstance(exc, httpx2.TimeoutException):
+        return HubTransportError(f"timed out waiting for the Hub ({type(exc).__name__})", job=job_id, ambiguous=True)
+    return HubTransportError(f"connection failed: {type(exc).__name__}: {exc}", job=job_id, ambiguous=True)
+
+
+def _server_message(response: httpx2.Response) -> str:
+    message = response.headers.get("X-Error-Message") or _json_error(response) or response.reason_phrase or ""
+    return message.splitlines()[0][:300] if message else ""
+
+
+def _json_error(response: httpx2.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) else None
+
+
+def _from_response(response: httpx2.Response, detail: str, job_id: str | None) -> HubError:
+    status = response.status_code
     if status in (401, 403):
         hint = " (check the token and that it may use this namespace)"
         return HubAuthError(f"{status}: {detail}{hint}", job=job_id, status=status)
+    if status == 402:
+        return HubPaymentError(f"402 Payment Required: {detail} (nothing is retried; add credits to the account "
+                               "that owns the namespace)", job=job_id, status=status)
     if status == 404:
         return HubNotFoundError(f"404: {detail}", job=job_id, status=status)
     if status == 409:
@@ -233,18 +323,26 @@ def _from_http_error(exc: HfHubHTTPError, job_id: str | None) -> HubError:
         return HubBadRequestError(f"{status}: {detail}", job=job_id, status=status)
     if status == 429:
         return HubRateLimitError(f"429: rate limited: {detail}", job=job_id, status=status,
-                                 retry_after=_retry_after(response))
-    if status is not None and status >= 500:
+                                 retry_after=wait_hint(response.headers))
+    if status >= 500 or status == 408:
         return HubTransportError(f"{status}: {detail}", job=job_id, status=status, ambiguous=True,
-                                 retry_after=_retry_after(response))
+                                 retry_after=wait_hint(response.headers))
     return HubError(f"{status}: {detail}", job=job_id, status=status)
 
 
-def _retry_after(response: httpx2.Response | None) -> float | None:
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+def wait_hint(headers: Mapping[str, str]) -> float | None:
+    """How long the Hub asks us to wait: the longer of `Retry-After` and an exhausted `RateLimit` window."""
+    hints: list[float] = []
+    retry_after = headers.get("Retry-After")
+    if retry_after is not None:
+        try:
+            hints.append(max(0.0, float(retry_after)))
+        except ValueError:
+            with contextlib.suppress(TypeError, ValueError, IndexError):
+                when = email.utils.parsedate_to_datetime(retry_after)
+                hints.append(max(0.0, (when - datetime.now(UTC)).total_seconds()))
+    with contextlib.suppress(Exception):  # a malformed header is no hint, never a crash
+        info = parse_ratelimit_headers(headers)
+        if info is not None and info.remaining == 0:
+            hints.append(float(info.reset_in_seconds))
+    return max(hints) if hints else None

@@ -1,7 +1,8 @@
 """Retries for every Hub call, and creates that never duplicate.
 
-The client itself retries only `list_jobs`. This wrapper retries 429, 5xx and connection failures
-with exponential backoff and full jitter, honouring `Retry-After`. Creates are the delicate part: a
+The client's own retries (inside `list_jobs`) never fire: the HTTP client surfaces retryable answers
+first (`hub.hfapi`). This wrapper retries 429, 5xx and connection failures with exponential backoff
+and full jitter, honouring `Retry-After` and `RateLimit`, within one deadline per call. Creates are the delicate part: a
 timeout or a 5xx may come after the Hub already made the job. Each create carries a unique
 operation label, so after an ambiguous failure the wrapper looks for that label before trying
 again, and a retry never makes a second job.
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_exponential
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubError, HubNotFoundError, HubRateLimitError, HubTransportError
@@ -26,38 +27,80 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: attempts in all, and the backoff's base and cap in seconds."""
+    """How hard to try one call: attempts in all, backoff base and cap, and time budgets in seconds.
 
-    attempts: int = 5
+    `deadline` bounds a call with all its retries and waits; `connect_deadline` is the shorter budget
+    for an endpoint that cannot be reached at all; a wait the Hub asks for (`Retry-After`, or the
+    reset of an exhausted `RateLimit` window) longer than `max_wait` is not waited out.
+    """
+
+    attempts: int = 8
     base_delay: float = 0.5
     max_delay: float = 8.0
-    max_retry_after: float = 60.0
+    deadline: float = 120.0
+    connect_deadline: float = 8.0
+    max_wait: float = 60.0
+    announce_after: float = 2.0  # waits at least this long are announced through `notify`
 
 
 def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, (HubRateLimitError, HubTransportError))
 
 
+def _unreachable(exc: BaseException | None) -> bool:
+    """Nothing reached the Hub (no connection): retrying longer will not help much."""
+    return isinstance(exc, HubTransportError) and exc.status is None and not exc.ambiguous
+
+
 class RetryingBackend:
-    """A `HubBackend` that retries another one."""
+    """A `HubBackend` that retries another one: the only retry layer between us and the Hub."""
 
     def __init__(self, inner: HubBackend, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, notify: Callable[[str], None] | None = None) -> None:
         self.inner = inner
         self.policy = policy or RetryPolicy()
         self.endpoint = inner.endpoint
         self._sleep = sleep
+        self._notify = notify or (lambda message: None)
         self._backoff = wait_random_exponential(multiplier=self.policy.base_delay, max=self.policy.max_delay)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, HubError) and exc.retry_after is not None:
-            return min(exc.retry_after, self.policy.max_retry_after)
+            return exc.retry_after
         return float(self._backoff(state))
 
+    def _stop(self, state: RetryCallState) -> bool:
+        policy = self.policy
+        exc = state.outcome.exception() if state.outcome else None
+        # With an injected sleep, the time slept is the time that passed.
+        elapsed = max(state.seconds_since_start or 0.0, state.idle_for)
+        budget = policy.connect_deadline if _unreachable(exc) else policy.deadline
+        return (state.attempt_number >= policy.attempts or state.upcoming_sleep > policy.max_wait
+                or elapsed + state.upcoming_sleep > budget)
+
+    def _give_up(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        assert isinstance(exc, HubError)
+        elapsed = max(state.seconds_since_start or 0.0, state.idle_for)
+        tries = f"{state.attempt_number} attempt{'s' if state.attempt_number != 1 else ''}"
+        if state.upcoming_sleep > self.policy.max_wait:
+            note = (f"the Hub asks to wait {state.upcoming_sleep:.0f} s before the next request, longer than "
+                    f"{self.policy.max_wait:.0f} s; gave up after {tries}: try again later")
+        else:
+            note = f"gave up after {tries} in {elapsed:.1f} s"
+        raise type(exc)(f"{exc.message} ({note})", job=exc.job, status=exc.status, retry_after=exc.retry_after,
+                        ambiguous=exc.ambiguous) from exc
+
+    def _announce(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if state.upcoming_sleep >= self.policy.announce_after and isinstance(exc, HubError):
+            self._notify(f"waiting {state.upcoming_sleep:.0f} s before retrying ({exc}; attempt "
+                         f"{state.attempt_number} of {self.policy.attempts})")
+
     def _retry(self, call: Callable[[], T]) -> T:
-        retrying = Retrying(stop=stop_after_attempt(self.policy.attempts), wait=self._wait,
-                            retry=retry_if_exception(_retryable), reraise=True, sleep=self._sleep)
+        retrying = Retrying(stop=self._stop, wait=self._wait, retry=retry_if_exception(_retryable), reraise=True,
+                            sleep=self._sleep, before_sleep=self._announce, retry_error_callback=self._give_up)
         return retrying(call)
 
     def _retry_write(self, call: Callable[[], None], *, gone_is_done: bool = False) -> None:

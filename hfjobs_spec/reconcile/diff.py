@@ -183,10 +183,15 @@ def _plan_one_shot(builder: _Builder, spec: JobSpec, runs: list[LiveRun]) -> Non
     superseded = [run for run in runs if run.active and (forced or run not in current)]
     cancels = tuple(Operation("cancel", run.namespace, run.id) for run in superseded)
     if current and not forced:
-        latest = current[-1]
+        # Two applies at once may both have started this revision: keep the oldest active run.
+        active = [run for run in current if run.active]
+        latest = active[0] if active else current[-1]
         fields = tuple(label_fields(hub_labels(spec, options.project, options.environment_label), latest.labels))
         for run in superseded:
             _plan_removed_run(builder, run, f"superseded by run {latest.id}: cancel it")
+        for run in active[1:]:
+            _plan_removed_run(builder, run, f"duplicate run of this revision; keeping {latest.id}: cancel it",
+                              protected=False)
         if not fields:
             builder.add(Change(spec.name, "job", "noop", f"run {latest.id} has this revision ({latest.stage})",
                                namespace, live_ids=(latest.id,)))
@@ -231,14 +236,15 @@ def _plan_removed_scheduled(builder: _Builder, job: LiveScheduledJob, reason: st
                        operations=(Operation("delete_scheduled", job.namespace, job.id),)))
 
 
-def _plan_removed_run(builder: _Builder, run: LiveRun, reason: str) -> None:
+def _plan_removed_run(builder: _Builder, run: LiveRun, reason: str, *, protected: bool = True) -> None:
+    """Cancel `run`. `protected=False` for a duplicate: the job itself lives on in the run that is kept."""
     name = run.labels[L.MANIFEST_NAME]
     if not builder.options.prune and "not declared" in reason:
         builder.add(Change(name, "job", "noop", f"{reason}; kept because pruning is off", run.namespace,
                            live_ids=(run.id,)))
         return
     builder.add(Change(name, "job", "delete", reason, run.namespace, live_ids=(run.id,),
-                       blocked=protect_label_block(run.labels),
+                       blocked=protect_label_block(run.labels) if protected else None,
                        operations=(Operation("cancel", run.namespace, run.id),)))
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hfjobs_spec import labels as L
-from hfjobs_spec.errors import HfJobsSpecError, HubConflictError, HubNotFoundError
+from hfjobs_spec.errors import HfJobsSpecError, HubError, HubNotFoundError, PlanError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.reconcile.plan import Change, Operation
@@ -134,7 +134,9 @@ class Executor:
             return backend.create_scheduled_job(op.namespace, request, schedule=spec.schedule, suspend=spec.suspend,
                                                 concurrency=spec.concurrency).id
         if op.kind == "delete_scheduled":
-            backend.delete_scheduled_job(op.namespace, target)
+            # Gone already (another apply, or a person) is what was wanted.
+            with contextlib.suppress(HubNotFoundError):
+                backend.delete_scheduled_job(op.namespace, target)
         elif op.kind == "reschedule":
             assert op.schedule is not None
             backend.reschedule(op.namespace, target, op.schedule)
@@ -145,9 +147,23 @@ class Executor:
         elif op.kind == "relabel_scheduled":
             backend.set_scheduled_job_labels(op.namespace, target, dict(op.labels))
         elif op.kind == "cancel":
-            # A run that finished (or vanished) since the plan was made is not running, as wanted.
-            with contextlib.suppress(HubConflictError, HubNotFoundError):
-                backend.cancel_job(op.namespace, target)
+            self._cancel(op.namespace, target)
         elif op.kind == "relabel_run":
             backend.set_job_labels(op.namespace, target, dict(op.labels))
+        else:  # plans are computed here, never read from a file, so this is a bug, never silently "done"
+            raise PlanError(f"unknown operation kind {op.kind!r}")
         return None
+
+    def _cancel(self, namespace: str, job_id: str) -> None:
+        """Cancel a run. One that finished or vanished since the plan was made is not running, as wanted."""
+        try:
+            self.backend.cancel_job(namespace, job_id)
+        except HubNotFoundError:
+            return
+        except HubError as exc:
+            # The Hub's answer to cancelling a finished run is some 4xx (which one is not documented):
+            # accept any, once a re-read shows the run has ended.
+            if exc.status is None or not 400 <= exc.status < 500 or exc.status == 429:
+                raise
+            if self.backend.inspect_job(namespace, job_id).active:
+                raise

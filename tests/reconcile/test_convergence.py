@@ -1,0 +1,91 @@
+"""Convergence where no lease can help: duplicates are removed, and 'already gone' counts as done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hfjobs_spec.errors import HubBadRequestError, HubNotFoundError
+from hfjobs_spec.hub.fake import FakeHub
+from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
+
+from .helpers import Session, one_shot, scheduled, write_project
+
+FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
+
+
+@pytest.fixture
+def hub() -> FakeHub:
+    return FakeHub(user="alice", orgs=("acme",))
+
+
+@pytest.fixture
+def session(tmp_path: Path, hub: FakeHub) -> Session:
+    return Session(tmp_path / "project", RetryingBackend(hub, FAST, sleep=lambda s: None))
+
+
+def test_duplicate_active_runs_of_one_revision_are_cancelled_but_the_oldest(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    first, second = session.plan(), session.plan()  # two applies that planned at the same moment
+    assert session.apply(first).ok and session.apply(second).ok
+    oldest, younger = sorted(hub.runs)
+    plan = session.plan().plan
+    (cancel,) = plan.pending
+    assert cancel.action == "delete" and cancel.live_ids == (younger,) and "duplicate run" in cancel.reason
+    assert session.apply().ok
+    assert hub.runs[oldest].active and not hub.runs[younger].active
+    assert not session.plan().plan.has_changes
+
+
+def test_a_finished_run_of_the_revision_next_to_an_active_one_is_no_duplicate(session: Session,
+                                                                              hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    session.apply(replace=("smoke",))  # a forced new run of the same revision
+    first, forced = sorted(hub.runs)
+    hub.finish_run(first)
+    assert not session.plan().plan.has_changes
+    assert hub.runs[forced].active
+
+
+def test_a_delete_of_a_job_already_gone_is_success(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": scheduled("nightly")})
+    session.apply()
+    write_project(session.root, {"a": scheduled("nightly", flavor="t4-small")})
+    planned = session.plan()
+    (old,) = hub.scheduled
+    hub.delete_scheduled_job("alice", old)  # another apply or a person got there first
+    report = session.apply(planned)
+    assert report.ok, report
+    assert len(hub.scheduled) == 1 and old not in hub.scheduled
+
+
+def test_a_cancel_refused_for_a_finished_run_is_success_once_a_reread_shows_it_ended(session: Session,
+                                                                                    hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    write_project(session.root, {"a": one_shot("smoke", flavor="t4-small")})
+    planned = session.plan()
+    (first,) = hub.runs
+    hub.finish_run(first)
+    hub.fail_next("cancel_job", HubBadRequestError("400: job is not running", status=400))
+    assert session.apply(planned).ok
+    assert not session.plan().plan.has_changes
+
+
+def test_a_cancel_refused_for_a_run_still_active_is_a_failure(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    write_project(session.root, {"a": one_shot("smoke", flavor="t4-small")})
+    hub.fail_next("cancel_job", HubBadRequestError("400: cannot cancel now", status=400))
+    report = session.apply()
+    assert not report.ok and "cannot cancel now" in (report.failed[0].error or "")
+
+
+def test_a_cancel_of_a_vanished_run_is_success(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    write_project(session.root, {})
+    hub.fail_next("cancel_job", HubNotFoundError("404: no such job", status=404))
+    assert session.apply(allow_empty=True).ok
