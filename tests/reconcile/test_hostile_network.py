@@ -62,7 +62,7 @@ def test_a_redirect_on_the_same_origin_is_followed(waits: Waits) -> None:
 
 def test_retries_happen_in_one_layer(waits: Waits) -> None:
     with scripted_server(lambda seen: Answer(503, {"error": "overloaded"})) as hub:
-        with pytest.raises(HubTransportError, match="503: overloaded.*gave up after 3 attempts"):
+        with pytest.raises(HubTransportError, match=r"503: overloaded.*gave up after 3 attempts"):
             backend(hub.url, waits, attempts=3).list_jobs("alice", {"hfjobs-project": "p"})
         assert len(hub.seen) == 3  # the client's own five retries per call never fire
         assert len(waits) == 2
