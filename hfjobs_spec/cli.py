@@ -28,6 +28,19 @@ EXIT_INTERRUPTED = 130
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """`90`, `30s`, `5m`, `1h`, as seconds."""
+    text = value.strip()
+    unit = _DURATION_UNITS.get(text[-1:])
+    number = text[:-1] if unit else text
+    if not number or len(number) > 12 or not number.replace(".", "", 1).isdigit():
+        raise click.BadParameter(f"{value!r} is not a duration such as 90, 30s, 5m or 1h")
+    return float(number) * (unit or 1)
+
+
 @dataclass
 class GlobalOptions:
     """Options given before the command; the same options after it win."""
@@ -133,9 +146,11 @@ def schema(kind: str) -> None:
 
 
 def _reconcile_settings(ctx: click.Context, project: dict[str, Any], *, local: bool, prune: bool | None = None,
-                        allow_empty: bool = False, replace: Sequence[str] = (), targets: Sequence[str] = ()) -> Any:
+                        allow_empty: bool = False, replace: Sequence[str] = (), targets: Sequence[str] = (),
+                        lock_timeout: float | None = None) -> Any:
     from hfjobs_spec.commands.hub import HubSettings
     from hfjobs_spec.commands.reconcile import ReconcileSettings
+    from hfjobs_spec.reconcile.lease import LeaseSettings
 
     glob: GlobalOptions = ctx.find_object(GlobalOptions) or GlobalOptions()
     return ReconcileSettings(
@@ -145,6 +160,7 @@ def _reconcile_settings(ctx: click.Context, project: dict[str, Any], *, local: b
         allow_empty=allow_empty,
         replace=tuple(replace),
         targets=tuple(targets),
+        lease=LeaseSettings() if lock_timeout is None else LeaseSettings(timeout=lock_timeout),
     )
 
 
@@ -208,9 +224,12 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when not on a terminal).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Changes applied at the same time.")
+@click.option("--lock-timeout", callback=_duration, default="2m", show_default=True,
+              help="How long to wait while another apply of this project environment holds the lock.")
 @_reconcile_options
 @click.pass_context
-def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, local: bool,
+def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, lock_timeout: float,
+          local: bool,
           targets: tuple[str, ...], replace: tuple[str, ...], prune: bool | None, allow_empty: bool,
           **project: Any) -> None:
     """Make the Hub match the manifests (or carry out a saved PLANFILE)."""
@@ -220,7 +239,7 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     from hfjobs_spec.reconcile.plan_file import read_plan_file
 
     settings = _reconcile_settings(ctx, project, local=local, prune=prune, allow_empty=allow_empty,
-                                   replace=replace, targets=targets)
+                                   replace=replace, targets=targets, lock_timeout=lock_timeout)
     saved = read_plan_file(planfile) if planfile is not None else None
     if saved is not None and (targets or replace or prune is not None or allow_empty):
         raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
@@ -257,6 +276,19 @@ def status(ctx: click.Context, /, fmt: str, local: bool, **project: Any) -> None
 
     rows = run_status(_reconcile_settings(ctx, project, local=local), os.environ)
     click.echo(render_status_json(rows) if fmt == "json" else render_status(rows), nl=False)
+
+
+@cli.command("force-unlock")
+@click.argument("lock_id")
+@click.option("--local", "local", is_flag=True, help="Use the embedded local Hub (state in .hfjobs/).")
+@_project_options
+@click.pass_context
+def force_unlock(ctx: click.Context, /, lock_id: str, local: bool, **project: Any) -> None:
+    """Remove the apply lock LOCK_ID left by an apply that died (the id is in the waiting message)."""
+    from hfjobs_spec.commands.reconcile import run_force_unlock
+
+    lock = run_force_unlock(_reconcile_settings(ctx, project, local=local), os.environ, lock_id)
+    click.echo(f"Removed {lock.describe()}.")
 
 
 def _mount_localhub() -> None:

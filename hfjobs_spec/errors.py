@@ -7,6 +7,7 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     ├── ProjectError            hfjobs.yaml missing or invalid, bad --var / --values
     ├── ManifestErrors          one or more manifest problems, each a `ManifestIssue`
     ├── SecretResolutionError   a secret reference has no value at apply time
+    ├── LockHeldError           another apply of the same project environment holds the lease
     ├── PlanError               the plan cannot be made or executed as asked
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
     │   └── ProtectedJobError   a change would destroy a job marked `protect: true`
@@ -62,6 +63,10 @@ class ManifestErrors(HfJobsSpecError):
 
 class SecretResolutionError(HfJobsSpecError):
     """A secret reference cannot be resolved. The message names the job and the variable, never a value."""
+
+
+class LockHeldError(HfJobsSpecError):
+    """Another apply of the same project and environment holds the lease on the Hub."""
 
 
 class PlanError(HfJobsSpecError):

@@ -25,6 +25,11 @@ APPLIED = "hfjobs-applied"
 # A unique id per create, so a create retried after an ambiguous failure can find its first try.
 OPERATION = "hfjobs-op"
 DEFAULT_ENVIRONMENT = "default"
+# The lease of one project environment (a suspended scheduled job, see reconcile.lease): its value is
+# the environment; holder and expiry (epoch seconds) say whose it is and until when.
+LOCK = "hfjobs-lock"
+LOCK_HOLDER = "hfjobs-lock-holder"
+LOCK_EXPIRES = "hfjobs-lock-expires"
 # The Hub's own display-name label; we set it to the manifest name.
 HUB_NAME = "name"
 

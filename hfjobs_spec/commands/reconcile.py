@@ -22,6 +22,7 @@ from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
 from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
+from hfjobs_spec.reconcile.lease import Lease, LeaseSettings, LockInfo
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
@@ -38,6 +39,7 @@ class ReconcileSettings:
     allow_empty: bool = False
     replace: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    lease: LeaseSettings = field(default_factory=LeaseSettings)
 
 
 @dataclass(frozen=True)
@@ -164,16 +166,38 @@ def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved:
     """
     project, specs = load_specs(settings.manifests, environ)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
+        project = with_default_namespace(project, backend)
         options = options_of(saved, project) if saved else diff_options(settings, project)
-        planned = make_plan(project, specs, backend, options, environ)
-        if saved is not None:
-            check_same_plan(saved, planned.plan)
-        check_not_blocked(planned.plan)
-        if not planned.plan.has_changes:
-            return ApplyOutcome(planned.plan, None)
-        confirm(planned.plan)
-        return ApplyOutcome(planned.plan, execute(planned, backend, environ, parallelism=parallelism,
-                                                  on_event=on_event))
+        # Plan inside the lease: a second apply plans only after the first is done, and finds it done.
+        with project_lease(project, backend, settings).held():
+            planned = make_plan(project, specs, backend, options, environ)
+            if saved is not None:
+                check_same_plan(saved, planned.plan)
+            check_not_blocked(planned.plan)
+            if not planned.plan.has_changes:
+                return ApplyOutcome(planned.plan, None)
+            confirm(planned.plan)
+            return ApplyOutcome(planned.plan, execute(planned, backend, environ, parallelism=parallelism,
+                                                      on_event=on_event))
+
+
+def with_default_namespace(project: Project, backend: HubBackend) -> Project:
+    """The project with its default namespace set (from the token's user when the project names none)."""
+    return project if project.namespace else dataclasses.replace(project, namespace=backend.whoami())
+
+
+def project_lease(project: Project, backend: HubBackend, settings: ReconcileSettings) -> Lease:
+    assert project.namespace is not None  # with_default_namespace ran
+    return Lease(backend, project.namespace, project.id, project.environment or L.DEFAULT_ENVIRONMENT,
+                 settings=settings.lease, notify=settings.hub.notify)
+
+
+def run_force_unlock(settings: ReconcileSettings, environ: Mapping[str, str], lock_id: str) -> LockInfo:
+    """Delete the lease `lock_id` of this project environment, left behind by an apply that died."""
+    project, specs = load_specs(settings.manifests, environ)
+    with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
+        project = with_default_namespace(project, backend)
+        return project_lease(project, backend, settings).force_unlock(lock_id)
 
 
 def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[StatusRow]:

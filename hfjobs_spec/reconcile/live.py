@@ -45,9 +45,10 @@ class DiffOptions:
 
 
 def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:
-    """Managed by us, for this project and environment, with a manifest name."""
+    """Managed by us, for this project and environment, with a manifest name (so never a lock)."""
     return (
-        labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE
+        L.LOCK not in labels
+        and labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE
         and labels.get(L.PROJECT) == options.project
         and labels.get(L.ENVIRONMENT) == options.environment_label
         and bool(labels.get(L.MANIFEST_NAME))
