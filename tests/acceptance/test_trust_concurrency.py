@@ -115,4 +115,5 @@ def test_an_expired_lock_is_taken_over(hub: LocalHub, api: HfApi, tmp_path: Path
     applied = cli.run("apply", "--auto-approve", "--lock-timeout", "0")
     assert "taking over the expired lock" in applied.stderr
     names, runs, locks = managed(api, "expired")
+    assert sum(runs.values()) == 3
     assert sum(names.values()) == 3 and locks == 0
