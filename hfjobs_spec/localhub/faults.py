@@ -12,9 +12,15 @@ Modes:
   to come back: ``"both"`` (default), ``"ratelimit"`` (the Hub's documented pair,
   ``RateLimit: "api";r=0;t=<retry_after>`` and ``RateLimit-Policy``) or ``"retry-after"``
   (``Retry-After: <retry_after>`` only).
+- ``payment-required``: answer 402 with the Hub's "pre-paid credit balance is insufficient" message,
+  without doing anything.
+- ``forbidden``: answer 403 without doing anything.
 - ``drop``: close the connection without any response, without doing anything.
 - ``commit-then-fail``: perform the request (the write happens), then answer 500.
 - ``commit-then-drop``: perform the request, then close the connection without a response.
+
+``message`` replaces the error message of the modes that answer without doing anything (error,
+rate-limit, payment-required, forbidden).
 
 A rule fires with probability ``rate`` (default 1) and, when ``count`` is set, only for the next
 ``count`` matching requests. The first matching failure rule that fires wins. Random draws come
@@ -32,7 +38,15 @@ from typing import Any
 from hfjobs_spec.localhub.common import ApiError
 
 LATENCY = "latency"
-FAILURE_MODES = ("error", "rate-limit", "drop", "commit-then-fail", "commit-then-drop")
+FAILURE_MODES = (
+    "error",
+    "rate-limit",
+    "payment-required",
+    "forbidden",
+    "drop",
+    "commit-then-fail",
+    "commit-then-drop",
+)
 MODES = (LATENCY, *FAILURE_MODES)
 ERROR_STATUSES = (500, 502, 503)
 RATE_LIMIT_HEADERS = ("both", "ratelimit", "retry-after")
@@ -41,9 +55,13 @@ RATE_LIMIT_HEADERS = ("both", "ratelimit", "retry-after")
 # quota it advertised in huggingface_hub issue #3553 ('"fixed window";"api";q=500;w=300').
 RATE_LIMIT_WINDOW_SECONDS = 300
 RATE_LIMIT_QUOTA = 500
+# What the Hub answers (402) when Jobs has no credit left to spend; final, never worth retrying.
+PAYMENT_REQUIRED_MESSAGE = "Pre-paid credit balance is insufficient - add more credits to your account to use Jobs."
 # The modes that answer with an error and do nothing, with their status and default message.
 _ANSWERS: dict[str, tuple[int, str]] = {
     "rate-limit": (429, "localhub: injected rate limit"),
+    "payment-required": (402, PAYMENT_REQUIRED_MESSAGE),
+    "forbidden": (403, "localhub: injected forbidden: this token may not do that in this namespace"),
 }
 
 
@@ -56,6 +74,7 @@ class FaultRule:
     status: int = 500
     retry_after: int = 1
     headers: str = "both"
+    message: str | None = None
     ms: float = 0.0
     jitter_ms: float = 0.0
     rate: float = 1.0
@@ -76,6 +95,8 @@ class FaultRule:
         if not self.route.strip():
             raise ValueError("fault route must not be empty (use '*' for every route)")
         self._check_rate_limit()
+        if self.message is not None and not (isinstance(self.message, str) and self.message.strip()):
+            raise ValueError("fault message must be a non-empty string when given")
         if self.remaining is None:
             self.remaining = self.count
 
@@ -131,16 +152,17 @@ class FaultDecision:
     status: int = 500
     retry_after: int = 1
     headers: str = "both"
+    message: str | None = None
 
     def answer(self) -> ApiError | None:
         """The error to answer with when the action is to answer without doing anything."""
         if self.action == "error":
-            return ApiError(self.status, "localhub: injected server error")
+            return ApiError(self.status, self.message or "localhub: injected server error")
         if self.action not in _ANSWERS:
             return None
         status, default = _ANSWERS[self.action]
         headers = rate_limit_headers(self.headers, self.retry_after) if status == 429 else {}
-        return ApiError(status, default, headers=headers)
+        return ApiError(status, self.message or default, headers=headers)
 
 
 def rate_limit_headers(form: str, reset_seconds: int) -> dict[str, str]:
@@ -245,7 +267,7 @@ class FaultInjector:
                     chosen = rule
         if chosen is None:
             return FaultDecision(delay_seconds=delay)
-        return FaultDecision(delay, chosen.mode, chosen.status, chosen.retry_after, chosen.headers)
+        return FaultDecision(delay, chosen.mode, chosen.status, chosen.retry_after, chosen.headers, chosen.message)
 
 
 class Counters:

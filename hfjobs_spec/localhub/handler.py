@@ -162,7 +162,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         if decision.action == "drop":
             self._drop()
             return
-        if (answer := decision.answer()) is not None:  # error, rate-limit: nothing is done
+        if (answer := decision.answer()) is not None:  # error, rate-limit, 402, 403: nothing is done
             self._send(error_response(answer), request_id)
             return
         response = self._safely(lambda: self._dispatch(ctx, found, request))

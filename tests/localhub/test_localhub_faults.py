@@ -14,6 +14,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 from hfjobs_spec.localhub import Clock, FaultInjector, FaultRule, LocalHub
+from hfjobs_spec.localhub.faults import PAYMENT_REQUIRED_MESSAGE
 
 NS = "alice"
 CREATE = "POST /api/jobs/{ns}"
@@ -122,6 +123,47 @@ def test_list_jobs_retries_through_a_429(localhub: LocalHub, hf_api: HfApi, head
     assert localhub.counters() == {"GET /api/jobs/{ns}": 2}
 
 
+def test_payment_required_is_the_hubs_402_and_writes_nothing(localhub: LocalHub, hf_api: HfApi) -> None:
+    localhub.faults.add({"route": CREATE, "mode": "payment-required", "count": 1})
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
+    assert excinfo.value.response.status_code == 402
+    assert excinfo.value.server_message == PAYMENT_REQUIRED_MESSAGE
+    assert PAYMENT_REQUIRED_MESSAGE == (
+        "Pre-paid credit balance is insufficient - add more credits to your account to use Jobs."
+    )
+    assert excinfo.value.response.headers["X-Error-Message"] == PAYMENT_REQUIRED_MESSAGE
+    assert excinfo.value.response.json() == {"error": PAYMENT_REQUIRED_MESSAGE}
+    assert _job_count(hf_api) == 0
+
+
+def test_list_jobs_does_not_retry_a_402(localhub: LocalHub, hf_api: HfApi) -> None:
+    localhub.faults.add({"route": "GET /api/jobs/{ns}", "mode": "payment-required", "count": 1})
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        list(hf_api.list_jobs(namespace=NS))
+    assert excinfo.value.response.status_code == 402
+    assert localhub.counters() == {"GET /api/jobs/{ns}": 1}
+
+
+def test_forbidden_is_a_403_even_on_a_job_path(localhub: LocalHub, hf_api: HfApi) -> None:
+    job = hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
+    localhub.faults.add({"route": "POST /api/jobs/{ns}/{id}/cancel", "mode": "forbidden", "count": 1})
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        hf_api.cancel_job(job_id=job.id, namespace=NS)
+    assert excinfo.value.response.status_code == 403
+    assert excinfo.value.server_message == "localhub: injected forbidden: this token may not do that in this namespace"
+    assert hf_api.inspect_job(job_id=job.id, namespace=NS).status.stage == "SCHEDULING"  # not canceled
+
+
+def test_a_rule_can_carry_its_own_message(localhub: LocalHub, hf_api: HfApi) -> None:
+    localhub.faults.add({"route": CREATE, "mode": "forbidden", "message": "Jobs are for PRO users", "count": 1})
+    localhub.faults.add({"route": CREATE, "mode": "error", "status": 502, "message": "bad gateway", "count": 1})
+    for status, message in [(403, "Jobs are for PRO users"), (502, "bad gateway")]:
+        with pytest.raises(HfHubHTTPError) as excinfo:
+            hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
+        assert (excinfo.value.response.status_code, excinfo.value.server_message) == (status, message)
+
+
 def test_fixed_latency(localhub: LocalHub, hf_api: HfApi) -> None:
     job = hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
     localhub.faults.add({"route": INSPECT, "mode": "latency", "ms": 150})
@@ -181,6 +223,8 @@ def test_first_matching_failure_wins_and_latency_adds_up() -> None:
         {"mode": "rate-limit", "headers": "x-ratelimit"},
         {"mode": "rate-limit", "retry_after": 301},  # longer than the Hub's five-minute window
         {"mode": "rate-limit", "headers": "ratelimit", "retry_after": 600},
+        {"mode": "forbidden", "message": ""},
+        {"mode": "payment-required", "message": 402},
     ],
 )
 def test_bad_rules_are_rejected(rule: dict[str, Any]) -> None:
