@@ -69,7 +69,7 @@ def _job_for_update(ctx: HubContext, request: Request) -> Iterator[tuple[sqlite3
 
 
 def _render(ctx: HubContext, job: JobRecord, now: int) -> dict[str, Any]:
-    return job_json(job, now, ctx.owner(job.namespace), ctx.salt)
+    return job_json(job, now, ctx.owner(job.namespace))
 
 
 def create(ctx: HubContext, request: Request) -> Response:

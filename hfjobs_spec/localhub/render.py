@@ -2,8 +2,8 @@
 
 Optional collections (labels, volumes, expose, network) are left out when empty, as the client
 leaves them out of requests; the client then reads them as None, so callers cannot rely on an
-empty dict coming back. Secret values are replaced by opaque, salted digests: the keys survive,
-the values can neither be read back nor compared between jobs.
+empty dict coming back. `secrets` comes back as the sorted list of secret names, as on the Hub:
+no value, not even a digest, ever leaves.
 """
 
 from __future__ import annotations
@@ -27,15 +27,6 @@ def seal_secrets(secrets: dict[str, str], salt: str) -> dict[str, str]:
     }
 
 
-def opaque_secrets(secrets: dict[str, str], owner_id: str, salt: str) -> dict[str, str]:
-    """Same keys, values replaced by a digest keyed with the database's private salt."""
-    out = {}
-    for key, value in secrets.items():
-        digest = hmac.new(salt.encode(), f"{owner_id}\0{key}\0{value}".encode(), hashlib.sha256)
-        out[key] = f"encrypted:{digest.hexdigest()[:32]}"
-    return out
-
-
 def _spec_common(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("dockerImage", "spaceId"):
@@ -44,7 +35,7 @@ def _spec_common(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str
     out["command"] = list(spec["command"])
     out["arguments"] = list(spec["arguments"])
     out["environment"] = dict(spec["environment"])
-    out["secrets"] = secrets
+    out["secrets"] = sorted(secrets)  # names only: the Hub never sends a value back
     out["flavor"] = spec["flavor"]
     if labels:
         out["labels"] = dict(labels)
@@ -62,7 +53,7 @@ def _seconds(ms: int) -> int:
     return max(0, ms // 1000)
 
 
-def job_json(job: JobRecord, now_ms: int, owner: dict[str, str], salt: str) -> dict[str, Any]:
+def job_json(job: JobRecord, now_ms: int, owner: dict[str, str]) -> dict[str, Any]:
     """A run as `GET /api/jobs/{ns}/{id}` returns it, at hub time `now_ms`."""
     t = job.times
     stage = t.stage(now_ms)
@@ -84,7 +75,7 @@ def job_json(job: JobRecord, now_ms: int, owner: dict[str, str], salt: str) -> d
         "createdAt": iso(t.created_ms),
         "startedAt": iso(started) if started is not None else None,
         "finishedAt": iso(finished) if finished is not None else None,
-        **_spec_common(job.spec, job.labels, opaque_secrets(job.secrets, job.id, salt)),
+        **_spec_common(job.spec, job.labels, job.secrets),
         "status": status,
         "durations": {
             "schedulingSecs": _seconds((started if started is not None else upto) - t.created_ms),
@@ -100,9 +91,9 @@ def job_json(job: JobRecord, now_ms: int, owner: dict[str, str], salt: str) -> d
     return out
 
 
-def scheduled_json(record: ScheduledRecord, owner: dict[str, str], salt: str) -> dict[str, Any]:
+def scheduled_json(record: ScheduledRecord, owner: dict[str, str]) -> dict[str, Any]:
     """A scheduled job as `GET /api/scheduled-jobs/{ns}/{id}` returns it."""
-    job_spec = _spec_common(record.spec, record.labels, opaque_secrets(record.secrets, record.id, salt))
+    job_spec = _spec_common(record.spec, record.labels, record.secrets)
     # The response names differ from the request's (timeoutSeconds/attempts in, timeout/retry out).
     job_spec["timeout"] = record.spec["timeoutSeconds"]
     job_spec["retry"] = record.spec["attempts"] - 1
