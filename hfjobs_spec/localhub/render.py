@@ -37,6 +37,9 @@ def _spec_common(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str
     out["environment"] = dict(spec["environment"])
     out["secrets"] = sorted(secrets)  # names only: the Hub never sends a value back
     out["flavor"] = spec["flavor"]
+    # Specs stored before `arch` was accepted have no key at all.
+    if spec.get("arch") is not None:
+        out["arch"] = spec["arch"]
     if labels:
         out["labels"] = dict(labels)
     if spec["volumes"]:

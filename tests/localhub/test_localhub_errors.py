@@ -174,6 +174,8 @@ def test_run_job_validation(hf_api: HfApi, kwargs: dict[str, Any], message: str)
         ({"dockerImage": "python:3.12", "command": [], "timeoutSeconds": 0}, "positive"),
         ({"dockerImage": "python:3.12", "command": [], "flavour": "cpu-basic"}, "unknown field"),
         ({"dockerImage": "python:3.12", "command": [], "secrets": {"A": 1}}, "must be a string"),
+        ({"dockerImage": "python:3.12", "command": [], "arch": "x86_64"}, "arch must be one of amd64, arm64"),
+        ({"dockerImage": "python:3.12", "command": [], "arch": None}, "arch must be one of"),
     ],
 )
 def test_raw_job_spec_validation(localhub: LocalHub, body: dict[str, Any], message: str) -> None:

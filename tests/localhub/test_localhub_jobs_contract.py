@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from huggingface_hub import HfApi, JobStage, Volume
@@ -13,6 +16,15 @@ from hfjobs_spec.localhub import Clock, LocalHub
 
 NS = "alice"
 ID = re.compile(r"[0-9a-f]{24}")
+
+
+def _post(hub: LocalHub, path: str, body: Any = None) -> Any:
+    """A raw POST, for what the Python client never sends or never reads (it shows the JSON as is)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    request = urllib.request.Request(hub.url + path, data=data, method="POST", headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
 
 
 def test_whoami_reports_user_and_orgs(hf_api: HfApi) -> None:
@@ -107,6 +119,22 @@ def test_minimal_job_leaves_optional_collections_out(hf_api: HfApi) -> None:
     assert job.status.ssh_url is None and job.status.expose_urls is None
     assert job.retry == 0
     assert job.labels is not None and job.labels["name"].startswith("lhoestq-duckdb-")
+
+
+def test_arch_is_accepted_and_echoed(localhub: LocalHub, hf_api: HfApi) -> None:
+    # huggingface.js sends `arch`; the Python client never does, and JobInfo does not surface it.
+    spec = {"dockerImage": "python:3.12", "command": ["uname", "-m"], "arch": "arm64"}
+    run = _post(localhub, f"/api/jobs/{NS}", spec)
+    assert run["arch"] == "arm64"
+    assert _post(localhub, f"/api/jobs/{NS}/{run['id']}/duplicate")["arch"] == "arm64"
+    scheduled = _post(localhub, f"/api/scheduled-jobs/{NS}", {"jobSpec": spec, "schedule": "@daily"})
+    assert scheduled["jobSpec"]["arch"] == "arm64"
+    assert hf_api.inspect_scheduled_job(scheduled_job_id=scheduled["id"], namespace=NS).job_spec.arch == "arm64"
+    assert _post(localhub, f"/api/scheduled-jobs/{NS}/{scheduled['id']}/run")["arch"] == "arm64"
+    # Left out when not sent, so a reader cannot count on it.
+    plain = hf_api.create_scheduled_job(image="python:3.12", command=["true"], schedule="@daily", namespace=NS)
+    assert plain.job_spec.arch is None
+    assert "arch" not in _post(localhub, f"/api/jobs/{NS}", {"dockerImage": "python:3.12", "command": []})
 
 
 def test_org_namespace(hf_api: HfApi) -> None:

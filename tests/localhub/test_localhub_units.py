@@ -20,6 +20,8 @@ from hfjobs_spec.localhub.common import ApiError, new_id
 from hfjobs_spec.localhub.db import Database, SchemaMismatchError
 from hfjobs_spec.localhub.hardware import HARDWARE
 from hfjobs_spec.localhub.lifecycle import Durations, RunTimes, plan_run
+from hfjobs_spec.localhub.render import job_json
+from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import validate_job_spec, validate_labels
 
 
@@ -190,6 +192,14 @@ def test_secrets_never_leave_in_plaintext(localhub: LocalHub, token: str) -> Non
     # Not even the database file keeps the value: only a keyed digest is stored.
     for path in localhub.db_path.parent.glob(localhub.db_path.name + "*"):
         assert b"plain-value" not in path.read_bytes()
+
+
+def test_a_spec_stored_before_arch_existed_still_renders() -> None:
+    spec = validate_job_spec({"dockerImage": "x", "command": []}).spec
+    del spec["arch"]  # rows written by an older localhub have no such key
+    run = make_run(namespace="alice", spec=spec, labels={}, secrets={}, created_ms=0,
+                   initiator={"type": "user", "id": "u"}, durations=Durations())
+    assert "arch" not in job_json(run, 0, {"id": "o", "name": "alice", "type": "user"})
 
 
 def test_for_project_keeps_state_under_dot_hfjobs(tmp_path: Path, token: str) -> None:
