@@ -187,6 +187,17 @@ def test_cancel_job(hf_api: HfApi, clock: Clock) -> None:
     assert hf_api.inspect_job(job_id=job.id, namespace=NS).status.stage == "CANCELED"
 
 
+def test_cancel_answers_the_canceled_job(localhub: LocalHub, hf_api: HfApi, clock: Clock) -> None:
+    # The Python client ignores the body; huggingface.js parses it as the job.
+    job = hf_api.run_job(image="python:3.12", command=["sleep", "1000"], labels={"k": "v"}, namespace=NS)
+    clock.advance(7)
+    answer = _post(localhub, f"/api/jobs/{NS}/{job.id}/cancel")
+    assert (answer["id"], answer["status"]["stage"], answer["labels"]) == (job.id, "CANCELED", job.labels)
+    assert answer["finishedAt"] == "2026-01-05T12:00:07.000Z"
+    inspected = hf_api.inspect_job(job_id=job.id, namespace=NS)
+    assert inspected.status.stage == "CANCELED" and inspected.finished_at == clock.now()
+
+
 def test_rerun_job_duplicates_spec(hf_api: HfApi, clock: Clock) -> None:
     job = hf_api.run_job(
         image="python:3.12", command=["echo", "hi"], env={"A": "1"}, secrets={"S": "x"}, attempts=2,
