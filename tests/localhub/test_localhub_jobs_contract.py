@@ -18,13 +18,21 @@ NS = "alice"
 ID = re.compile(r"[0-9a-f]{24}")
 
 
-def _post(hub: LocalHub, path: str, body: Any = None) -> Any:
-    """A raw POST, for what the Python client never sends or never reads (it shows the JSON as is)."""
+def _request(hub: LocalHub, method: str, path: str, body: Any = None) -> Any:
+    """A raw request, for what the Python client never sends or never reads (it shows the JSON as is)."""
     data = json.dumps(body).encode() if body is not None else None
     headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
-    request = urllib.request.Request(hub.url + path, data=data, method="POST", headers=headers)
+    request = urllib.request.Request(hub.url + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def _post(hub: LocalHub, path: str, body: Any = None) -> Any:
+    return _request(hub, "POST", path, body)
+
+
+def _get(hub: LocalHub, path: str) -> Any:
+    return _request(hub, "GET", path)
 
 
 def test_whoami_reports_user_and_orgs(hf_api: HfApi) -> None:
@@ -105,10 +113,13 @@ def test_run_job_returns_a_faithful_job(hf_api: HfApi, clock: Clock) -> None:
     ]
     assert (job.volumes[0].revision, job.volumes[0].path) == ("main", "sub")
     assert job.expose == [8000, 9000] and job.expose_public == [9000]
-    assert job.status.expose_urls == [f"https://{job.id}--8000.hf.jobs", f"https://{job.id}--9000.hf.jobs"]
+    assert job.status.expose_urls is None  # nothing is reachable while SCHEDULING
     assert job.status.ssh_url == f"ssh://{job.id}@ssh.hf.jobs"
     assert job.network is not None and (job.network.group, job.network.aliases) == ("train", ["master"])
     assert job.url.endswith(f"/jobs/alice/{job.id}")
+    clock.advance(10)
+    running = hf_api.inspect_job(job_id=job.id, namespace=NS)
+    assert running.status.expose_urls == [f"https://{job.id}--8000.hf.jobs", f"https://{job.id}--9000.hf.jobs"]
 
 
 def test_minimal_job_leaves_optional_collections_out(hf_api: HfApi) -> None:
@@ -176,6 +187,25 @@ def test_inspect_job_tracks_the_clock(hf_api: HfApi, clock: Clock, start: dateti
     assert done.durations is not None and done.durations.total_secs == 35
 
 
+def test_scheduling_runs_report_only_total_duration(localhub: LocalHub, hf_api: HfApi, clock: Clock) -> None:
+    job = hf_api.run_job(image="python:3.12", command=["serve"], expose=[8000], namespace=NS)
+    clock.advance(3)
+    raw = _get(localhub, f"/api/jobs/{NS}/{job.id}")
+    assert raw["status"]["stage"] == "SCHEDULING"
+    assert raw["durations"] == {"totalSecs": 3}
+    assert "exposeUrls" not in raw["status"]
+    scheduling = hf_api.inspect_job(job_id=job.id, namespace=NS)
+    assert scheduling.durations is not None
+    assert (scheduling.durations.scheduling_secs, scheduling.durations.running_secs) == (None, None)
+    assert scheduling.durations.total_secs == 3
+    clock.advance(4)  # RUNNING for 2 s: every key, and the URLs
+    raw = _get(localhub, f"/api/jobs/{NS}/{job.id}")
+    assert raw["durations"] == {"schedulingSecs": 5, "runningSecs": 2, "totalSecs": 7}
+    assert raw["status"]["exposeUrls"] == [f"https://{job.id}--8000.hf.jobs"]
+    clock.advance(3600)  # once finished, the URLs are gone again
+    assert "exposeUrls" not in _get(localhub, f"/api/jobs/{NS}/{job.id}")["status"]
+
+
 def test_cancel_job(hf_api: HfApi, clock: Clock) -> None:
     job = hf_api.run_job(image="python:3.12", command=["sleep", "1000"], namespace=NS)
     clock.advance(7)
@@ -227,9 +257,12 @@ def test_update_job_labels_replaces_all(hf_api: HfApi) -> None:
     assert cleared.labels is None
 
 
-def test_update_job_expose(hf_api: HfApi) -> None:
+def test_update_job_expose(hf_api: HfApi, clock: Clock) -> None:
     job = hf_api.run_job(image="python:3.12", command=["serve"], namespace=NS)
     assert job.expose is None
+    scheduling = hf_api.update_job_expose(job_id=job.id, expose=[8000], namespace=NS)
+    assert scheduling.expose == [8000] and scheduling.status.expose_urls is None  # not running yet
+    clock.advance(10)
     exposed = hf_api.update_job_expose(job_id=job.id, expose=[8000], expose_public=[7860], namespace=NS)
     assert exposed.expose == [8000, 7860] and exposed.expose_public == [7860]
     assert exposed.status.expose_urls == [
