@@ -35,7 +35,7 @@ from hfjobs_spec.localhub.validation import (
     validate_job_spec,
     validate_labels,
 )
-from hfjobs_spec.localhub.wire import Request, Response, empty_response, json_response
+from hfjobs_spec.localhub.wire import Request, Response, json_response
 
 _CURSOR = re.compile(r"(\d{1,15})\.([0-9a-f]{24})")
 
@@ -69,7 +69,7 @@ def _job_for_update(ctx: HubContext, request: Request) -> Iterator[tuple[sqlite3
 
 
 def _render(ctx: HubContext, job: JobRecord, now: int) -> dict[str, Any]:
-    return job_json(job, now, ctx.owner(job.namespace), ctx.salt)
+    return job_json(job, now, ctx.owner(job.namespace))
 
 
 def create(ctx: HubContext, request: Request) -> Response:
@@ -142,7 +142,8 @@ def inspect(ctx: HubContext, request: Request) -> Response:
 
 
 def cancel(ctx: HubContext, request: Request) -> Response:
-    """`POST .../cancel`: only a SCHEDULING or RUNNING run can be canceled (409 otherwise)."""
+    """`POST .../cancel`: only a SCHEDULING or RUNNING run can be canceled (409 otherwise).
+    Answers the canceled run, as the Hub does (huggingface.js reads it; the Python client does not)."""
     with _job_for_update(ctx, request) as (conn, job, now):
         stage = job.times.stage(now)
         if stage not in ACTIVE_STAGES:
@@ -150,7 +151,8 @@ def cancel(ctx: HubContext, request: Request) -> Response:
                 409, f"Job {job.id} is already {stage}; only SCHEDULING or RUNNING jobs can be canceled"
             )
         cancel_job(conn, job.id, now)
-    return empty_response()
+    canceled = replace(job, times=replace(job.times, canceled_ms=now))
+    return json_response(_render(ctx, canceled, now))
 
 
 def duplicate(ctx: HubContext, request: Request) -> Response:

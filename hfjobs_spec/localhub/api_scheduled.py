@@ -38,7 +38,7 @@ def _not_found(scheduled_id: str) -> ApiError:
 
 
 def _render(ctx: HubContext, record: ScheduledRecord) -> dict[str, Any]:
-    return scheduled_json(record, ctx.owner(record.namespace), ctx.salt)
+    return scheduled_json(record, ctx.owner(record.namespace))
 
 
 def create(ctx: HubContext, request: Request) -> Response:
@@ -196,4 +196,4 @@ def trigger(ctx: HubContext, request: Request) -> Response:
 
     record = _update(ctx, request, run_now)
     run = runs[0]
-    return json_response(job_json(run, run.times.created_ms, ctx.owner(record.namespace), ctx.salt))
+    return json_response(job_json(run, run.times.created_ms, ctx.owner(record.namespace)))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 
-DEFAULT_PAGE_SIZE = 50  # jobs per page of GET /api/jobs/{ns}; the Hub's own value is not documented
+# Jobs per page of GET /api/jobs/{ns}. The Hub does not publish its value; before it paginated, the
+# list was "capped at the last 100 Jobs" (huggingface_hub PR #4403), so 100 is the likely size.
+DEFAULT_PAGE_SIZE = 100
 
 
 class ApiError(Exception):

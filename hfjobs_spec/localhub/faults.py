@@ -8,10 +8,19 @@ Modes:
 - ``latency``: wait ``ms`` + uniform random [0, ``jitter_ms``) before handling. Latency rules
   add up and combine with one failure rule.
 - ``error``: answer ``status`` (500, 502 or 503) without doing anything.
-- ``rate-limit``: answer 429 with ``Retry-After: retry_after`` without doing anything.
+- ``rate-limit``: answer 429 without doing anything. ``headers`` picks what tells the client when
+  to come back: ``"both"`` (default), ``"ratelimit"`` (the Hub's documented pair,
+  ``RateLimit: "api";r=0;t=<retry_after>`` and ``RateLimit-Policy``) or ``"retry-after"``
+  (``Retry-After: <retry_after>`` only).
+- ``payment-required``: answer 402 with the Hub's "pre-paid credit balance is insufficient" message,
+  without doing anything.
+- ``forbidden``: answer 403 without doing anything.
 - ``drop``: close the connection without any response, without doing anything.
 - ``commit-then-fail``: perform the request (the write happens), then answer 500.
 - ``commit-then-drop``: perform the request, then close the connection without a response.
+
+``message`` replaces the error message of the modes that answer without doing anything (error,
+rate-limit, payment-required, forbidden).
 
 A rule fires with probability ``rate`` (default 1) and, when ``count`` is set, only for the next
 ``count`` matching requests. The first matching failure rule that fires wins. Random draws come
@@ -23,13 +32,37 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from hfjobs_spec.localhub.common import ApiError
+
 LATENCY = "latency"
-FAILURE_MODES = ("error", "rate-limit", "drop", "commit-then-fail", "commit-then-drop")
+FAILURE_MODES = (
+    "error",
+    "rate-limit",
+    "payment-required",
+    "forbidden",
+    "drop",
+    "commit-then-fail",
+    "commit-then-drop",
+)
 MODES = (LATENCY, *FAILURE_MODES)
 ERROR_STATUSES = (500, 502, 503)
+RATE_LIMIT_HEADERS = ("both", "ratelimit", "retry-after")
+
+# The Hub's fixed rate-limit window (hub-docs "Hub Rate limits": five-minute windows) and the
+# quota it advertised in huggingface_hub issue #3553 ('"fixed window";"api";q=500;w=300').
+RATE_LIMIT_WINDOW_SECONDS = 300
+RATE_LIMIT_QUOTA = 500
+# What the Hub answers (402) when Jobs has no credit left to spend; final, never worth retrying.
+PAYMENT_REQUIRED_MESSAGE = "Pre-paid credit balance is insufficient - add more credits to your account to use Jobs."
+# The modes that answer with an error and do nothing, with their status and default message.
+_ANSWERS: dict[str, tuple[int, str]] = {
+    "rate-limit": (429, "localhub: injected rate limit"),
+    "payment-required": (402, PAYMENT_REQUIRED_MESSAGE),
+    "forbidden": (403, "localhub: injected forbidden: this token may not do that in this namespace"),
+}
 
 
 @dataclass
@@ -40,6 +73,8 @@ class FaultRule:
     mode: str = "error"
     status: int = 500
     retry_after: int = 1
+    headers: str = "both"
+    message: str | None = None
     ms: float = 0.0
     jitter_ms: float = 0.0
     rate: float = 1.0
@@ -59,13 +94,32 @@ class FaultRule:
             raise ValueError("ms, jitter_ms and retry_after must be >= 0")
         if not self.route.strip():
             raise ValueError("fault route must not be empty (use '*' for every route)")
+        self._check_rate_limit()
+        if self.message is not None and not (isinstance(self.message, str) and self.message.strip()):
+            raise ValueError("fault message must be a non-empty string when given")
         if self.remaining is None:
             self.remaining = self.count
+
+    def _check_rate_limit(self) -> None:
+        if self.headers not in RATE_LIMIT_HEADERS:
+            raise ValueError(
+                f"fault headers must be one of {', '.join(RATE_LIMIT_HEADERS)}, got {self.headers!r}"
+            )
+        # `t` counts down to the end of the current window, so it can never exceed the window.
+        if (
+            self.mode == "rate-limit"
+            and self.headers != "retry-after"
+            and self.retry_after > RATE_LIMIT_WINDOW_SECONDS
+        ):
+            raise ValueError(
+                f"retry_after must be <= {RATE_LIMIT_WINDOW_SECONDS} with RateLimit headers "
+                "(the Hub's windows last five minutes); use headers 'retry-after' for longer waits"
+            )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FaultRule:
         """Build a rule from its JSON form (the field names as keys; `remaining` round-trips)."""
-        known = {"route", "mode", "status", "retry_after", "ms", "jitter_ms", "rate", "count", "remaining"}
+        known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
@@ -97,6 +151,32 @@ class FaultDecision:
     action: str | None = None
     status: int = 500
     retry_after: int = 1
+    headers: str = "both"
+    message: str | None = None
+
+    def answer(self) -> ApiError | None:
+        """The error to answer with when the action is to answer without doing anything."""
+        if self.action == "error":
+            return ApiError(self.status, self.message or "localhub: injected server error")
+        if self.action not in _ANSWERS:
+            return None
+        status, default = _ANSWERS[self.action]
+        headers = rate_limit_headers(self.headers, self.retry_after) if status == 429 else {}
+        return ApiError(status, self.message or default, headers=headers)
+
+
+def rate_limit_headers(form: str, reset_seconds: int) -> dict[str, str]:
+    """The headers of a 429 that resets in `reset_seconds`, in the form the rule asks for.
+
+    The Hub documents only the IETF-draft pair (hub-docs "Hub Rate limits"; the exact strings are
+    those shown in huggingface_hub issue #3553); `Retry-After` is the generic HTTP form."""
+    headers: dict[str, str] = {}
+    if form in ("both", "retry-after"):
+        headers["Retry-After"] = str(reset_seconds)
+    if form in ("both", "ratelimit"):
+        headers["RateLimit"] = f'"api";r=0;t={reset_seconds}'
+        headers["RateLimit-Policy"] = f'"fixed window";"api";q={RATE_LIMIT_QUOTA};w={RATE_LIMIT_WINDOW_SECONDS}'
+    return headers
 
 
 class FaultInjector:
@@ -187,7 +267,7 @@ class FaultInjector:
                     chosen = rule
         if chosen is None:
             return FaultDecision(delay_seconds=delay)
-        return FaultDecision(delay, chosen.mode, chosen.status, chosen.retry_after)
+        return FaultDecision(delay, chosen.mode, chosen.status, chosen.retry_after, chosen.headers, chosen.message)
 
 
 class Counters:

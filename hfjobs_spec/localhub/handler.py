@@ -162,21 +162,8 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         if decision.action == "drop":
             self._drop()
             return
-        if decision.action == "error":
-            self._send(
-                error_response(ApiError(decision.status, "localhub: injected server error")), request_id
-            )
-            return
-        if decision.action == "rate-limit":
-            wait = decision.retry_after
-            # Both forms the client understands: the Hub's IETF-draft RateLimit pair and Retry-After.
-            headers = {
-                "Retry-After": str(wait),
-                "RateLimit": f'"api";r=0;t={wait}',
-                "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
-            }
-            error = ApiError(429, "localhub: injected rate limit", headers=headers)
-            self._send(error_response(error), request_id)
+        if (answer := decision.answer()) is not None:  # error, rate-limit, 402, 403: nothing is done
+            self._send(error_response(answer), request_id)
             return
         response = self._safely(lambda: self._dispatch(ctx, found, request))
         if decision.action == "commit-then-drop":

@@ -30,8 +30,9 @@ ENV_LOGS = "LOCALHUB_LOGS"
 
 ACTIVE_STAGES = ("SCHEDULING", "RUNNING")
 TERMINAL_STAGES = ("COMPLETED", "CANCELED", "ERROR", "DELETED")
-# UPDATING is never produced here, but the hf CLI filters on it, so a filter naming it is legal.
-KNOWN_STAGES = (*ACTIVE_STAGES, *TERMINAL_STAGES, "UPDATING")
+# The values the Hub accepts as a `stage` filter: huggingface_hub's JobStage. The Hub rejects any
+# other value, UPDATING included (huggingface_hub commit 1800c416 stopped sending it for that reason).
+KNOWN_STAGES = (*ACTIVE_STAGES, *TERMINAL_STAGES)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,11 @@
 
 Optional collections (labels, volumes, expose, network) are left out when empty, as the client
 leaves them out of requests; the client then reads them as None, so callers cannot rely on an
-empty dict coming back. Secret values are replaced by opaque, salted digests: the keys survive,
-the values can neither be read back nor compared between jobs.
+empty dict coming back. `secrets` comes back as the sorted list of secret names, as on the Hub:
+no value, not even a digest, ever leaves.
+
+While a run is SCHEDULING the Hub reports only `durations.totalSecs` and no `status.exposeUrls`
+(nothing is reachable yet), so neither does localhub.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from hfjobs_spec.localhub.clock import iso
 from hfjobs_spec.localhub.jobs_store import JobRecord
-from hfjobs_spec.localhub.lifecycle import ACTIVE_STAGES
+from hfjobs_spec.localhub.lifecycle import RunTimes
 from hfjobs_spec.localhub.scheduled_store import ScheduledRecord
 
 
@@ -27,15 +30,6 @@ def seal_secrets(secrets: dict[str, str], salt: str) -> dict[str, str]:
     }
 
 
-def opaque_secrets(secrets: dict[str, str], owner_id: str, salt: str) -> dict[str, str]:
-    """Same keys, values replaced by a digest keyed with the database's private salt."""
-    out = {}
-    for key, value in secrets.items():
-        digest = hmac.new(salt.encode(), f"{owner_id}\0{key}\0{value}".encode(), hashlib.sha256)
-        out[key] = f"encrypted:{digest.hexdigest()[:32]}"
-    return out
-
-
 def _spec_common(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("dockerImage", "spaceId"):
@@ -44,8 +38,11 @@ def _spec_common(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str
     out["command"] = list(spec["command"])
     out["arguments"] = list(spec["arguments"])
     out["environment"] = dict(spec["environment"])
-    out["secrets"] = secrets
+    out["secrets"] = sorted(secrets)  # names only: the Hub never sends a value back
     out["flavor"] = spec["flavor"]
+    # Specs stored before `arch` was accepted have no key at all.
+    if spec.get("arch") is not None:
+        out["arch"] = spec["arch"]
     if labels:
         out["labels"] = dict(labels)
     if spec["volumes"]:
@@ -62,35 +59,48 @@ def _seconds(ms: int) -> int:
     return max(0, ms // 1000)
 
 
-def job_json(job: JobRecord, now_ms: int, owner: dict[str, str], salt: str) -> dict[str, Any]:
+def _status(job: JobRecord, stage: str) -> dict[str, Any]:
+    status: dict[str, Any] = {"stage": stage, "message": None}
+    if stage == "CANCELED":
+        status["message"] = "Job canceled"
+    elif stage == "ERROR":
+        status["message"] = job.times.final_message
+    expose = job.spec["expose"]
+    # Exposed ports are reachable only once the container runs.
+    if stage == "RUNNING" and expose is not None and expose["ports"]:
+        status["exposeUrls"] = [f"https://{job.id}--{port}.hf.jobs" for port in expose["ports"]]
+    if job.spec["ssh"]:
+        status["sshUrl"] = f"ssh://{job.id}@ssh.hf.jobs"
+    return status
+
+
+def _durations(times: RunTimes, stage: str, now_ms: int) -> dict[str, int | None]:
+    upto = min(now_ms, times.finish_ms())
+    total = _seconds(upto - times.created_ms)
+    if stage == "SCHEDULING":
+        return {"totalSecs": total}
+    started = times.started_ms(now_ms)
+    return {
+        "schedulingSecs": _seconds((started if started is not None else upto) - times.created_ms),
+        "runningSecs": _seconds(upto - started) if started is not None else None,
+        "totalSecs": total,
+    }
+
+
+def job_json(job: JobRecord, now_ms: int, owner: dict[str, str]) -> dict[str, Any]:
     """A run as `GET /api/jobs/{ns}/{id}` returns it, at hub time `now_ms`."""
     t = job.times
     stage = t.stage(now_ms)
     started = t.started_ms(now_ms)
     finished = t.finished_ms(now_ms)
-    upto = min(now_ms, t.finish_ms())
-    status: dict[str, Any] = {"stage": stage, "message": None}
-    if stage == "CANCELED":
-        status["message"] = "Job canceled"
-    elif stage == "ERROR":
-        status["message"] = t.final_message
-    expose = job.spec["expose"]
-    if stage in ACTIVE_STAGES and expose is not None and expose["ports"]:
-        status["exposeUrls"] = [f"https://{job.id}--{port}.hf.jobs" for port in expose["ports"]]
-    if job.spec["ssh"]:
-        status["sshUrl"] = f"ssh://{job.id}@ssh.hf.jobs"
     out: dict[str, Any] = {
         "id": job.id,
         "createdAt": iso(t.created_ms),
         "startedAt": iso(started) if started is not None else None,
         "finishedAt": iso(finished) if finished is not None else None,
-        **_spec_common(job.spec, job.labels, opaque_secrets(job.secrets, job.id, salt)),
-        "status": status,
-        "durations": {
-            "schedulingSecs": _seconds((started if started is not None else upto) - t.created_ms),
-            "runningSecs": _seconds(upto - started) if started is not None else None,
-            "totalSecs": _seconds(upto - t.created_ms),
-        },
+        **_spec_common(job.spec, job.labels, job.secrets),
+        "status": _status(job, stage),
+        "durations": _durations(t, stage, now_ms),
         "owner": owner,
         "initiator": job.initiator,
         "retry": job.spec["attempts"] - 1,
@@ -100,9 +110,9 @@ def job_json(job: JobRecord, now_ms: int, owner: dict[str, str], salt: str) -> d
     return out
 
 
-def scheduled_json(record: ScheduledRecord, owner: dict[str, str], salt: str) -> dict[str, Any]:
+def scheduled_json(record: ScheduledRecord, owner: dict[str, str]) -> dict[str, Any]:
     """A scheduled job as `GET /api/scheduled-jobs/{ns}/{id}` returns it."""
-    job_spec = _spec_common(record.spec, record.labels, opaque_secrets(record.secrets, record.id, salt))
+    job_spec = _spec_common(record.spec, record.labels, record.secrets)
     # The response names differ from the request's (timeoutSeconds/attempts in, timeout/retry out).
     job_spec["timeout"] = record.spec["timeoutSeconds"]
     job_spec["retry"] = record.spec["attempts"] - 1

@@ -27,12 +27,15 @@ _NETWORK_ALIAS = re.compile(r"[a-z0-9-]{1,34}")
 _REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
 _VOLUME_TYPES = ("bucket", "model", "dataset", "space")
 _VOLUME_KEYS = frozenset({"type", "source", "mountPath", "revision", "readOnly", "path"})
+# The CPU architectures huggingface.js may send as `arch` (the Hub "defaults to amd64").
+ARCHITECTURES = ("amd64", "arm64")
 _SPEC_KEYS = frozenset(
     {
         "command",
         "arguments",
         "environment",
         "flavor",
+        "arch",
         "dockerImage",
         "spaceId",
         "secrets",
@@ -216,6 +219,16 @@ def _network(value: Any) -> dict[str, Any]:
     return {"group": group, "aliases": aliases}
 
 
+def _arch(obj: Mapping[str, Any]) -> str | None:
+    """The `arch` huggingface.js may send; None when left out (the Hub then runs on amd64)."""
+    if "arch" not in obj:
+        return None
+    arch = obj["arch"]
+    if not isinstance(arch, str) or arch not in ARCHITECTURES:
+        raise bad_request(f"arch must be one of {', '.join(ARCHITECTURES)}, got {arch!r}")
+    return arch
+
+
 def validate_job_spec(value: Any, *, scheduled: bool = False) -> ValidSpec:
     """Validate and normalise a JobSpec-in (the body of `POST /api/jobs/{ns}` or a `jobSpec`)."""
     what = "jobSpec" if scheduled else "job spec"
@@ -248,6 +261,7 @@ def validate_job_spec(value: Any, *, scheduled: bool = False) -> ValidSpec:
         "ssh": False,
         "network": None,
         "resourceGroupId": None,
+        "arch": _arch(obj),
     }
     if "timeoutSeconds" in obj:
         timeout = _int(obj["timeoutSeconds"], "timeoutSeconds")

@@ -61,7 +61,7 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
 
 
 def empty_response(status: int = 200) -> Response:
-    """A bodiless answer (cancel, delete, suspend, resume: the client never reads the body)."""
+    """A bodiless answer (scheduled-job delete, suspend, resume: the client never reads the body)."""
     return Response(status=status, body=b"", content_type="text/plain; charset=utf-8")
 
 

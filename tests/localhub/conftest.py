@@ -63,7 +63,7 @@ def make_hub(clock: Clock) -> Iterator[MakeHub]:
 
 @pytest.fixture
 def localhub(make_hub: MakeHub) -> LocalHub:
-    """A started hub with default settings (page size 50, any non-empty token accepted)."""
+    """A started hub with default settings (page size 100, any non-empty token accepted)."""
     return make_hub()
 
 

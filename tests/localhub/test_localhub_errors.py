@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from huggingface_hub import HfApi, Volume
+from huggingface_hub import HfApi, JobStage, Volume
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError, JobNotFoundError
 
 from hfjobs_spec.localhub import Clock, LocalHub
@@ -174,6 +174,8 @@ def test_run_job_validation(hf_api: HfApi, kwargs: dict[str, Any], message: str)
         ({"dockerImage": "python:3.12", "command": [], "timeoutSeconds": 0}, "positive"),
         ({"dockerImage": "python:3.12", "command": [], "flavour": "cpu-basic"}, "unknown field"),
         ({"dockerImage": "python:3.12", "command": [], "secrets": {"A": 1}}, "must be a string"),
+        ({"dockerImage": "python:3.12", "command": [], "arch": "x86_64"}, "arch must be one of amd64, arm64"),
+        ({"dockerImage": "python:3.12", "command": [], "arch": None}, "arch must be one of"),
     ],
 )
 def test_raw_job_spec_validation(localhub: LocalHub, body: dict[str, Any], message: str) -> None:
@@ -225,7 +227,21 @@ def test_bad_list_filters_are_400(localhub: LocalHub) -> None:
     assert _raw(localhub, "GET", f"/api/jobs/{NS}?stage=running")[0] == 400
     assert _raw(localhub, "GET", f"/api/jobs/{NS}?label=novalue")[0] == 400
     assert _raw(localhub, "GET", f"/api/jobs/{NS}?cursor=garbage")[0] == 400
-    assert _raw(localhub, "GET", f"/api/jobs/{NS}?stage=UPDATING")[0] == 200  # the hf CLI asks for it
+
+
+@pytest.mark.parametrize("stage", ["UPDATING", "running", "Completed", "PAUSED", ""])
+def test_only_the_hubs_stages_are_list_filters(localhub: LocalHub, stage: str) -> None:
+    status, body, _ = _raw(localhub, "GET", f"/api/jobs/{NS}?stage={stage}")
+    assert status == 400 and "stage filter" in body["error"]
+
+
+def test_every_job_stage_is_a_valid_filter(hf_api: HfApi) -> None:
+    job = hf_api.run_job(image="python:3.12", command=["true"], namespace=NS)
+    for stage in JobStage:  # the client upper-cases what it sends
+        found = [j.id for j in hf_api.list_jobs(status=stage.value.lower(), namespace=NS)]
+        assert found == ([job.id] if stage == JobStage.SCHEDULING else [])
+    with pytest.raises(BadRequestError, match="stage filter 'UPDATING'"):
+        list(hf_api.list_jobs(status="updating", namespace=NS))
 
 
 # 409 and state conflicts ------------------------------------------------------------------------

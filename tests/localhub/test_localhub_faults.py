@@ -14,6 +14,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 from hfjobs_spec.localhub import Clock, FaultInjector, FaultRule, LocalHub
+from hfjobs_spec.localhub.faults import PAYMENT_REQUIRED_MESSAGE
 
 NS = "alice"
 CREATE = "POST /api/jobs/{ns}"
@@ -70,23 +71,97 @@ def test_commit_then_drop_writes_then_hangs_up(localhub: LocalHub, hf_api: HfApi
     assert _job_count(hf_api) == 1
 
 
-def test_rate_limit_sends_retry_after(localhub: LocalHub, hf_api: HfApi) -> None:
-    localhub.faults.add({"route": INSPECT, "mode": "rate-limit", "retry_after": 7, "count": 1})
+HUB_RATELIMIT = '"api";r=0;t=7'
+HUB_POLICY = '"fixed window";"api";q=500;w=300'
+
+
+def _rate_limited(localhub: LocalHub, hf_api: HfApi, **rule: Any) -> HfHubHTTPError:
+    """The error `inspect_job` raises under a one-off rate-limit rule with `rule`'s fields."""
+    localhub.faults.add({"route": INSPECT, "mode": "rate-limit", "retry_after": 7, "count": 1, **rule})
     job = hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
     with pytest.raises(HfHubHTTPError) as excinfo:
         hf_api.inspect_job(job_id=job.id, namespace=NS)
-    assert excinfo.value.response.status_code == 429
-    assert excinfo.value.response.headers["Retry-After"] == "7"
-    assert excinfo.value.response.headers["RateLimit"] == '"api";r=0;t=7'
-    assert hf_api.inspect_job(job_id=job.id, namespace=NS).id == job.id
+    assert excinfo.value.response is not None and excinfo.value.response.status_code == 429
+    assert hf_api.inspect_job(job_id=job.id, namespace=NS).id == job.id  # nothing else is affected
+    return excinfo.value
 
 
-def test_list_jobs_retries_through_a_429(localhub: LocalHub, hf_api: HfApi) -> None:
+def test_rate_limit_sends_both_forms_by_default(localhub: LocalHub, hf_api: HfApi) -> None:
+    headers = _rate_limited(localhub, hf_api).response.headers
+    assert (headers["Retry-After"], headers["RateLimit"], headers["RateLimit-Policy"]) == (
+        "7",
+        HUB_RATELIMIT,
+        HUB_POLICY,
+    )
+
+
+def test_rate_limit_with_the_hubs_headers_only(localhub: LocalHub, hf_api: HfApi) -> None:
+    error = _rate_limited(localhub, hf_api, headers="ratelimit")
+    headers = error.response.headers
+    assert "Retry-After" not in headers
+    assert (headers["RateLimit"], headers["RateLimit-Policy"]) == (HUB_RATELIMIT, HUB_POLICY)
+    # The client reads the pair the way it reads the Hub's.
+    assert "Retry after 7 seconds (0/500 requests remaining in current 300s window)" in str(error)
+
+
+def test_rate_limit_with_retry_after_only(localhub: LocalHub, hf_api: HfApi) -> None:
+    error = _rate_limited(localhub, hf_api, headers="retry-after")
+    headers = error.response.headers
+    assert headers["Retry-After"] == "7"
+    assert "RateLimit" not in headers and "RateLimit-Policy" not in headers
+    assert "Retry after" not in str(error)  # without the pair the client cannot tell when to come back
+
+
+@pytest.mark.parametrize("headers", ["both", "ratelimit", "retry-after"])
+def test_list_jobs_retries_through_a_429(localhub: LocalHub, hf_api: HfApi, headers: str) -> None:
     hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
-    localhub.faults.add({"route": "GET /api/jobs/{ns}", "mode": "rate-limit", "retry_after": 0, "count": 1})
+    localhub.faults.add(
+        {"route": "GET /api/jobs/{ns}", "mode": "rate-limit", "retry_after": 0, "headers": headers, "count": 1}
+    )
     localhub.reset_counters()
-    assert _job_count(hf_api) == 1  # the client waited Retry-After + 1 s and tried again
+    assert _job_count(hf_api) == 1  # the client waited for the reset (+ 1 s) and tried again
     assert localhub.counters() == {"GET /api/jobs/{ns}": 2}
+
+
+def test_payment_required_is_the_hubs_402_and_writes_nothing(localhub: LocalHub, hf_api: HfApi) -> None:
+    localhub.faults.add({"route": CREATE, "mode": "payment-required", "count": 1})
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
+    assert excinfo.value.response.status_code == 402
+    assert excinfo.value.server_message == PAYMENT_REQUIRED_MESSAGE
+    assert PAYMENT_REQUIRED_MESSAGE == (
+        "Pre-paid credit balance is insufficient - add more credits to your account to use Jobs."
+    )
+    assert excinfo.value.response.headers["X-Error-Message"] == PAYMENT_REQUIRED_MESSAGE
+    assert excinfo.value.response.json() == {"error": PAYMENT_REQUIRED_MESSAGE}
+    assert _job_count(hf_api) == 0
+
+
+def test_list_jobs_does_not_retry_a_402(localhub: LocalHub, hf_api: HfApi) -> None:
+    localhub.faults.add({"route": "GET /api/jobs/{ns}", "mode": "payment-required", "count": 1})
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        list(hf_api.list_jobs(namespace=NS))
+    assert excinfo.value.response.status_code == 402
+    assert localhub.counters() == {"GET /api/jobs/{ns}": 1}
+
+
+def test_forbidden_is_a_403_even_on_a_job_path(localhub: LocalHub, hf_api: HfApi) -> None:
+    job = hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
+    localhub.faults.add({"route": "POST /api/jobs/{ns}/{id}/cancel", "mode": "forbidden", "count": 1})
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        hf_api.cancel_job(job_id=job.id, namespace=NS)
+    assert excinfo.value.response.status_code == 403
+    assert excinfo.value.server_message == "localhub: injected forbidden: this token may not do that in this namespace"
+    assert hf_api.inspect_job(job_id=job.id, namespace=NS).status.stage == "SCHEDULING"  # not canceled
+
+
+def test_a_rule_can_carry_its_own_message(localhub: LocalHub, hf_api: HfApi) -> None:
+    localhub.faults.add({"route": CREATE, "mode": "forbidden", "message": "Jobs are for PRO users", "count": 1})
+    localhub.faults.add({"route": CREATE, "mode": "error", "status": 502, "message": "bad gateway", "count": 1})
+    for status, message in [(403, "Jobs are for PRO users"), (502, "bad gateway")]:
+        with pytest.raises(HfHubHTTPError) as excinfo:
+            hf_api.run_job(image="python:3.12", command=["x"], namespace=NS)
+        assert (excinfo.value.response.status_code, excinfo.value.server_message) == (status, message)
 
 
 def test_fixed_latency(localhub: LocalHub, hf_api: HfApi) -> None:
@@ -145,11 +220,21 @@ def test_first_matching_failure_wins_and_latency_adds_up() -> None:
         {"mode": "latency", "ms": -5},
         {"mode": "drop", "colour": "red"},
         {"route": "", "mode": "drop"},
+        {"mode": "rate-limit", "headers": "x-ratelimit"},
+        {"mode": "rate-limit", "retry_after": 301},  # longer than the Hub's five-minute window
+        {"mode": "rate-limit", "headers": "ratelimit", "retry_after": 600},
+        {"mode": "forbidden", "message": ""},
+        {"mode": "payment-required", "message": 402},
     ],
 )
 def test_bad_rules_are_rejected(rule: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         FaultRule.from_dict(rule)
+
+
+def test_a_long_wait_needs_retry_after_alone() -> None:
+    rule = FaultRule.from_dict({"mode": "rate-limit", "headers": "retry-after", "retry_after": 3600})
+    assert FaultRule.from_dict(rule.to_dict()) == rule
 
 
 def test_faults_given_at_start(make_hub: Any, token: str) -> None:

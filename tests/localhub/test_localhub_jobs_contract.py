@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from huggingface_hub import HfApi, JobStage, Volume
@@ -13,6 +16,23 @@ from hfjobs_spec.localhub import Clock, LocalHub
 
 NS = "alice"
 ID = re.compile(r"[0-9a-f]{24}")
+
+
+def _request(hub: LocalHub, method: str, path: str, body: Any = None) -> Any:
+    """A raw request, for what the Python client never sends or never reads (it shows the JSON as is)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    request = urllib.request.Request(hub.url + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _post(hub: LocalHub, path: str, body: Any = None) -> Any:
+    return _request(hub, "POST", path, body)
+
+
+def _get(hub: LocalHub, path: str) -> Any:
+    return _request(hub, "GET", path)
 
 
 def test_whoami_reports_user_and_orgs(hf_api: HfApi) -> None:
@@ -80,8 +100,7 @@ def test_run_job_returns_a_faithful_job(hf_api: HfApi, clock: Clock) -> None:
     assert job.docker_image == "python:3.12" and job.space_id is None
     assert job.command == ["python", "-c", "print(1)"] and job.arguments == []
     assert job.environment == {"MODE": "fast"}
-    assert job.secrets is not None and set(job.secrets) == {"API_KEY"}
-    assert "s3cr3t" not in str(job.secrets)
+    assert job.secrets == ["API_KEY"]  # names only, as the Hub sends them
     assert job.flavor == "a10g-small"
     assert job.labels == {"team": "ml", "name": "my-job"}
     assert job.retry == 2
@@ -94,20 +113,39 @@ def test_run_job_returns_a_faithful_job(hf_api: HfApi, clock: Clock) -> None:
     ]
     assert (job.volumes[0].revision, job.volumes[0].path) == ("main", "sub")
     assert job.expose == [8000, 9000] and job.expose_public == [9000]
-    assert job.status.expose_urls == [f"https://{job.id}--8000.hf.jobs", f"https://{job.id}--9000.hf.jobs"]
+    assert job.status.expose_urls is None  # nothing is reachable while SCHEDULING
     assert job.status.ssh_url == f"ssh://{job.id}@ssh.hf.jobs"
     assert job.network is not None and (job.network.group, job.network.aliases) == ("train", ["master"])
     assert job.url.endswith(f"/jobs/alice/{job.id}")
+    clock.advance(10)
+    running = hf_api.inspect_job(job_id=job.id, namespace=NS)
+    assert running.status.expose_urls == [f"https://{job.id}--8000.hf.jobs", f"https://{job.id}--9000.hf.jobs"]
 
 
 def test_minimal_job_leaves_optional_collections_out(hf_api: HfApi) -> None:
     job = hf_api.run_job(image="hf.co/spaces/lhoestq/duckdb", command=["duckdb"], namespace=NS)
     assert job.space_id == "lhoestq/duckdb" and job.docker_image is None
-    assert job.secrets == {} and job.environment == {}
+    assert job.secrets == [] and job.environment == {}
     assert job.volumes is None and job.expose is None and job.network is None
     assert job.status.ssh_url is None and job.status.expose_urls is None
     assert job.retry == 0
     assert job.labels is not None and job.labels["name"].startswith("lhoestq-duckdb-")
+
+
+def test_arch_is_accepted_and_echoed(localhub: LocalHub, hf_api: HfApi) -> None:
+    # huggingface.js sends `arch`; the Python client never does, and JobInfo does not surface it.
+    spec = {"dockerImage": "python:3.12", "command": ["uname", "-m"], "arch": "arm64"}
+    run = _post(localhub, f"/api/jobs/{NS}", spec)
+    assert run["arch"] == "arm64"
+    assert _post(localhub, f"/api/jobs/{NS}/{run['id']}/duplicate")["arch"] == "arm64"
+    scheduled = _post(localhub, f"/api/scheduled-jobs/{NS}", {"jobSpec": spec, "schedule": "@daily"})
+    assert scheduled["jobSpec"]["arch"] == "arm64"
+    assert hf_api.inspect_scheduled_job(scheduled_job_id=scheduled["id"], namespace=NS).job_spec.arch == "arm64"
+    assert _post(localhub, f"/api/scheduled-jobs/{NS}/{scheduled['id']}/run")["arch"] == "arm64"
+    # Left out when not sent, so a reader cannot count on it.
+    plain = hf_api.create_scheduled_job(image="python:3.12", command=["true"], schedule="@daily", namespace=NS)
+    assert plain.job_spec.arch is None
+    assert "arch" not in _post(localhub, f"/api/jobs/{NS}", {"dockerImage": "python:3.12", "command": []})
 
 
 def test_org_namespace(hf_api: HfApi) -> None:
@@ -149,6 +187,25 @@ def test_inspect_job_tracks_the_clock(hf_api: HfApi, clock: Clock, start: dateti
     assert done.durations is not None and done.durations.total_secs == 35
 
 
+def test_scheduling_runs_report_only_total_duration(localhub: LocalHub, hf_api: HfApi, clock: Clock) -> None:
+    job = hf_api.run_job(image="python:3.12", command=["serve"], expose=[8000], namespace=NS)
+    clock.advance(3)
+    raw = _get(localhub, f"/api/jobs/{NS}/{job.id}")
+    assert raw["status"]["stage"] == "SCHEDULING"
+    assert raw["durations"] == {"totalSecs": 3}
+    assert "exposeUrls" not in raw["status"]
+    scheduling = hf_api.inspect_job(job_id=job.id, namespace=NS)
+    assert scheduling.durations is not None
+    assert (scheduling.durations.scheduling_secs, scheduling.durations.running_secs) == (None, None)
+    assert scheduling.durations.total_secs == 3
+    clock.advance(4)  # RUNNING for 2 s: every key, and the URLs
+    raw = _get(localhub, f"/api/jobs/{NS}/{job.id}")
+    assert raw["durations"] == {"schedulingSecs": 5, "runningSecs": 2, "totalSecs": 7}
+    assert raw["status"]["exposeUrls"] == [f"https://{job.id}--8000.hf.jobs"]
+    clock.advance(3600)  # once finished, the URLs are gone again
+    assert "exposeUrls" not in _get(localhub, f"/api/jobs/{NS}/{job.id}")["status"]
+
+
 def test_cancel_job(hf_api: HfApi, clock: Clock) -> None:
     job = hf_api.run_job(image="python:3.12", command=["sleep", "1000"], namespace=NS)
     clock.advance(7)
@@ -158,6 +215,17 @@ def test_cancel_job(hf_api: HfApi, clock: Clock) -> None:
     assert canceled.finished_at == clock.now()
     clock.advance(3600)  # stays canceled
     assert hf_api.inspect_job(job_id=job.id, namespace=NS).status.stage == "CANCELED"
+
+
+def test_cancel_answers_the_canceled_job(localhub: LocalHub, hf_api: HfApi, clock: Clock) -> None:
+    # The Python client ignores the body; huggingface.js parses it as the job.
+    job = hf_api.run_job(image="python:3.12", command=["sleep", "1000"], labels={"k": "v"}, namespace=NS)
+    clock.advance(7)
+    answer = _post(localhub, f"/api/jobs/{NS}/{job.id}/cancel")
+    assert (answer["id"], answer["status"]["stage"], answer["labels"]) == (job.id, "CANCELED", job.labels)
+    assert answer["finishedAt"] == "2026-01-05T12:00:07.000Z"
+    inspected = hf_api.inspect_job(job_id=job.id, namespace=NS)
+    assert inspected.status.stage == "CANCELED" and inspected.finished_at == clock.now()
 
 
 def test_rerun_job_duplicates_spec(hf_api: HfApi, clock: Clock) -> None:
@@ -173,7 +241,7 @@ def test_rerun_job_duplicates_spec(hf_api: HfApi, clock: Clock) -> None:
     assert (again.command, again.environment, again.labels, again.retry) == (
         job.command, job.environment, job.labels, job.retry,
     )  # fmt: skip
-    assert again.secrets is not None and set(again.secrets) == {"S"}
+    assert again.secrets == ["S"]
     assert again.initiator is not None and (again.initiator.type, again.initiator.id) == (
         "duplicated-job",
         job.id,
@@ -189,9 +257,12 @@ def test_update_job_labels_replaces_all(hf_api: HfApi) -> None:
     assert cleared.labels is None
 
 
-def test_update_job_expose(hf_api: HfApi) -> None:
+def test_update_job_expose(hf_api: HfApi, clock: Clock) -> None:
     job = hf_api.run_job(image="python:3.12", command=["serve"], namespace=NS)
     assert job.expose is None
+    scheduling = hf_api.update_job_expose(job_id=job.id, expose=[8000], namespace=NS)
+    assert scheduling.expose == [8000] and scheduling.status.expose_urls is None  # not running yet
+    clock.advance(10)
     exposed = hf_api.update_job_expose(job_id=job.id, expose=[8000], expose_public=[7860], namespace=NS)
     assert exposed.expose == [8000, 7860] and exposed.expose_public == [7860]
     assert exposed.status.expose_urls == [

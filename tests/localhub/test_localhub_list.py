@@ -89,11 +89,13 @@ def test_list_jobs_filters_by_stage_and_labels_with_and(
     assert ids(status="ERROR") == set()
 
 
-def test_default_page_size_is_50(localhub: LocalHub, hf_api: HfApi) -> None:
-    for _ in range(51):
+def test_default_page_size_is_100(localhub: LocalHub, hf_api: HfApi, token: str) -> None:
+    for _ in range(101):
         hf_api.run_job(image="python:3.12", command=["true"], namespace=NS)
+    first, link = _get(f"{localhub.url}/api/jobs/{NS}", token)
+    assert len(first) == 100 and link is not None
     localhub.reset_counters()
-    assert len(list(hf_api.list_jobs(namespace=NS))) == 51
+    assert len(list(hf_api.list_jobs(namespace=NS))) == 101
     assert localhub.counters() == {"GET /api/jobs/{ns}": 2}
 
 

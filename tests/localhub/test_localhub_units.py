@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 import urllib.request
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,8 @@ from hfjobs_spec.localhub.common import ApiError, new_id
 from hfjobs_spec.localhub.db import Database, SchemaMismatchError
 from hfjobs_spec.localhub.hardware import HARDWARE
 from hfjobs_spec.localhub.lifecycle import Durations, RunTimes, plan_run
+from hfjobs_spec.localhub.render import job_json
+from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import validate_job_spec, validate_labels
 
 
@@ -145,23 +149,57 @@ def test_database_is_in_wal_mode(tmp_path: Path) -> None:
         conn.close()
 
 
+def _raw_json(hub: LocalHub, method: str, path: str, body: object = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    request = urllib.request.Request(hub.url + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_secrets_come_back_as_sorted_names_everywhere(localhub: LocalHub, clock: Clock) -> None:
+    secrets = {"ZETA": "plain-z", "ALPHA": "plain-a"}
+    spec = {"dockerImage": "x", "command": ["y"], "secrets": secrets}
+    run = _raw_json(localhub, "POST", "/api/jobs/alice", spec)
+    scheduled = _raw_json(localhub, "POST", "/api/scheduled-jobs/alice", {"jobSpec": spec, "schedule": "@hourly"})
+    answers = [
+        run,
+        _raw_json(localhub, "GET", f"/api/jobs/alice/{run['id']}"),
+        _raw_json(localhub, "POST", f"/api/jobs/alice/{run['id']}/duplicate"),
+        scheduled["jobSpec"],
+        _raw_json(localhub, "GET", f"/api/scheduled-jobs/alice/{scheduled['id']}")["jobSpec"],
+        _raw_json(localhub, "POST", f"/api/scheduled-jobs/alice/{scheduled['id']}/run"),
+    ]
+    clock.advance(3600)  # a cron run too
+    answers += _raw_json(localhub, "GET", "/api/jobs/alice")
+    answers += [item["jobSpec"] for item in _raw_json(localhub, "GET", "/api/scheduled-jobs/alice")]
+    assert len(answers) == 11  # 6 above, 4 runs listed, 1 scheduled job listed
+    assert all(answer["secrets"] == ["ALPHA", "ZETA"] for answer in answers)
+    without = _raw_json(localhub, "POST", "/api/jobs/alice", {"dockerImage": "x", "command": []})
+    assert without["secrets"] == []
+
+
 def test_secrets_never_leave_in_plaintext(localhub: LocalHub, token: str) -> None:
     from huggingface_hub import HfApi
 
     api = HfApi(endpoint=localhub.url, token=token)
-    first = api.run_job(image="x", command=[], secrets={"K": "plain-value"}, namespace="alice")
-    second = api.run_job(image="x", command=[], secrets={"K": "plain-value"}, namespace="alice")
-    assert first.secrets is not None and second.secrets is not None
-    assert first.secrets["K"] != second.secrets["K"]  # not even comparable between jobs
-    request = urllib.request.Request(f"{localhub.url}/api/jobs/alice", headers={"Authorization": "Bearer t"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert b"plain-value" not in response.read()
-    assert api.rerun_job(job_id=first.id, namespace="alice").secrets is not None
+    job = api.run_job(image="x", command=[], secrets={"K": "plain-value"}, namespace="alice")
+    api.rerun_job(job_id=job.id, namespace="alice")
     api.create_scheduled_job(image="x", command=["y"], schedule="@daily", secrets={"K": "plain-value"},
                              namespace="alice")
+    for path in ("/api/jobs/alice", "/api/scheduled-jobs/alice", f"/api/jobs/alice/{job.id}"):
+        assert "plain-value" not in json.dumps(_raw_json(localhub, "GET", path))
     # Not even the database file keeps the value: only a keyed digest is stored.
     for path in localhub.db_path.parent.glob(localhub.db_path.name + "*"):
         assert b"plain-value" not in path.read_bytes()
+
+
+def test_a_spec_stored_before_arch_existed_still_renders() -> None:
+    spec = validate_job_spec({"dockerImage": "x", "command": []}).spec
+    del spec["arch"]  # rows written by an older localhub have no such key
+    run = make_run(namespace="alice", spec=spec, labels={}, secrets={}, created_ms=0,
+                   initiator={"type": "user", "id": "u"}, durations=Durations())
+    assert "arch" not in job_json(run, 0, {"id": "o", "name": "alice", "type": "user"})
 
 
 def test_for_project_keeps_state_under_dot_hfjobs(tmp_path: Path, token: str) -> None:
