@@ -11,7 +11,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ import click
 
 from hfjobs_spec import __version__
 from hfjobs_spec.errors import HfJobsSpecError, ManifestErrors, ProjectError
+from hfjobs_spec.masking import SecretMask, masked_output
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -51,6 +52,7 @@ class GlobalOptions:
     values: tuple[Path, ...] = ()
     local: bool = False
     debug: bool = False
+    mask: SecretMask = field(default_factory=SecretMask)
 
 
 def _project_options(func: F) -> F:
@@ -76,7 +78,9 @@ def _project_options(func: F) -> F:
 def cli(ctx: click.Context, project_dir: Path | None, environment: str | None, var: tuple[str, ...],
         values: tuple[Path, ...], local: bool, debug: bool) -> None:
     """GitOps for Hugging Face Jobs: declare jobs in YAML, validate them, plan and apply them."""
-    ctx.obj = GlobalOptions(project_dir, environment, var, values, local, debug)
+    glob = ctx.ensure_object(GlobalOptions)  # main() passes one in, holding the output's secret mask
+    glob.project_dir, glob.environment, glob.var, glob.values = project_dir, environment, var, values
+    glob.local, glob.debug = local, debug
 
 
 def _settings(ctx: click.Context, project_dir: Path | None, environment: str | None, var: tuple[str, ...],
@@ -92,7 +96,7 @@ def _settings(ctx: click.Context, project_dir: Path | None, environment: str | N
         var_overrides=(*glob.var, *var),
         values_files=(*glob.values, *values),
     )
-    return ManifestSettings(project=options, paths=tuple(paths))
+    return ManifestSettings(project=options, paths=tuple(paths), mask=glob.mask)
 
 
 @cli.command()
@@ -155,7 +159,7 @@ def _reconcile_settings(ctx: click.Context, project: dict[str, Any], *, local: b
     glob: GlobalOptions = ctx.find_object(GlobalOptions) or GlobalOptions()
     return ReconcileSettings(
         manifests=_settings(ctx, **project),
-        hub=HubSettings(local=local or glob.local, notify=_note),
+        hub=HubSettings(local=local or glob.local, notify=_note, mask=glob.mask),
         prune=prune,
         allow_empty=allow_empty,
         replace=tuple(replace),
@@ -206,7 +210,9 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
                                    replace=replace, targets=targets)
     result = reconcile.run_plan(settings, os.environ)
     if out is not None:
-        _write_atomically(out, render_plan_json(result))
+        # A file is output too: a secret value that reached the plan (a --var, say) is masked there as well.
+        glob: GlobalOptions = ctx.find_object(GlobalOptions) or GlobalOptions()
+        _write_atomically(out, glob.mask.mask(render_plan_json(result)))
     if fmt == "json":
         click.echo(render_plan_json(result), nl=False)
     elif fmt == "markdown":
@@ -350,8 +356,11 @@ class _Progress:
 
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _workspace_prefix() -> str:
@@ -379,12 +388,19 @@ def _print_error(exc: HfJobsSpecError) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point with the single error boundary: known errors exit 1, Ctrl-C 130, bugs a short note."""
+    """Entry point: every byte written goes through the secret mask; then the one error boundary."""
     args = list(sys.argv[1:] if argv is None else argv)
+    mask = SecretMask.from_environ(os.environ)
+    with masked_output(mask, sys):
+        return _run(args, mask)
+
+
+def _run(args: list[str], mask: SecretMask) -> int:
+    """The error boundary: known errors exit 1, Ctrl-C 130, bugs a short note."""
     debug = "--debug" in args
     try:
         # Without standalone mode click returns `ctx.exit(code)` codes instead of calling sys.exit.
-        code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False)
+        code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=GlobalOptions(mask=mask))
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
@@ -395,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Usage errors exit 1, never 2: 2 means "changes" to `plan --detailed-exitcode`.
         return EXIT_ERROR
     except HfJobsSpecError as exc:
+        if debug:  # the cause, kept by `raise ... from`, is what a maintainer needs
+            traceback.print_exc()
         _print_error(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:

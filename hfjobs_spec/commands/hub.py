@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
+from hfjobs_spec.masking import SecretMask
 
 LOCAL_USER = "local-user"
 LOCAL_TOKEN = "hfjobs-local-token"
@@ -25,6 +26,7 @@ class HubSettings:
     token: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     notify: Callable[[str], None] | None = None  # hears about long waits (rate limits), for the user
+    mask: SecretMask | None = None  # told the token, so that no output can show it
 
 
 @contextmanager
@@ -33,8 +35,10 @@ def open_backend(settings: HubSettings, project_root: Path, namespaces: Iterable
     if not settings.local:
         from hfjobs_spec.hub.hfapi import HfApiBackend
 
-        yield RetryingBackend(HfApiBackend(endpoint=settings.endpoint, token=settings.token), settings.retry,
-                              notify=settings.notify)
+        backend = HfApiBackend(endpoint=settings.endpoint, token=settings.token)
+        if settings.mask is not None:
+            settings.mask.add(backend.token())
+        yield RetryingBackend(backend, settings.retry, notify=settings.notify)
         return
     # The embedded Hub never needs the client's telemetry side requests to the real Hub.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

@@ -10,6 +10,7 @@ from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
+from hfjobs_spec.masking import SecretMask
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class ManifestSettings:
 
     project: ProjectOptions
     paths: tuple[Path, ...] = ()
+    mask: SecretMask | None = None  # told the value of every secret the manifests reference
 
 
 @dataclass(frozen=True)
@@ -56,4 +58,8 @@ def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[
 
 
 def _load(project: Project, settings: ManifestSettings, environ: Mapping[str, str]) -> LoadResult:
-    return load_manifests(project, settings.paths, cwd=settings.project.cwd, environ=environ)
+    result = load_manifests(project, settings.paths, cwd=settings.project.cwd, environ=environ)
+    if settings.mask is not None:
+        settings.mask.add_variables(environ, (ref.source for spec in result.specs for ref in spec.secrets
+                                              if ref.kind != "hf_token"))
+    return result
