@@ -34,7 +34,7 @@ class RetryPolicy:
     reset of an exhausted `RateLimit` window) longer than `max_wait` is not waited out.
     """
 
-    attempts: int = 8
+    attempts: int = 10
     base_delay: float = 0.5
     max_delay: float = 8.0
     deadline: float = 120.0
@@ -127,13 +127,15 @@ class RetryingBackend:
         def attempt() -> T:
             nonlocal ambiguous
             if ambiguous:
-                found = find()
+                # The look-up has retries of its own: a failed look-up must not use up the create's.
+                found = self._retry(find)
                 if found is not None:
                     return found
+                ambiguous = False  # the earlier tries did not land
             try:
                 return call()
             except HubError as exc:
-                ambiguous = ambiguous or exc.ambiguous
+                ambiguous = exc.ambiguous
                 raise
 
         return self._retry(attempt)
