@@ -110,8 +110,8 @@ def apply_once(root: Path, backend: Any, parallelism: int) -> bool:
 def census(hub: LocalHub, count: int) -> tuple[int, int]:
     """Duplicates and missing jobs, read with faults off: what a user would find on the Hub."""
     api = HfApi(endpoint=hub.url, token=TOKEN)
-    scheduled = Counter((job.job_spec.labels or {}).get(L.MANIFEST_NAME) for job in api.list_scheduled_jobs(namespace=NS)
-                        if L.LOCK not in (job.job_spec.labels or {}))
+    labels = [job.job_spec.labels or {} for job in api.list_scheduled_jobs(namespace=NS)]
+    scheduled = Counter(each.get(L.MANIFEST_NAME) for each in labels if L.LOCK not in each)
     runs = Counter((run.labels or {}).get(L.MANIFEST_NAME) for run in api.list_jobs(namespace=NS))
     found = scheduled + runs
     expected = {f"job-{index:04d}" for index in range(count)}
@@ -163,7 +163,8 @@ def main() -> None:
               f"(one apply enough in {sum(t.applies == 1 and t.converged for t in trials)} of {len(trials)})")
         print(f"  requests:   {summary([t.requests for t in trials])}")
         print(f"  retries:    {summary([t.retries for t in trials])}")
-        print(f"  duplicates: {sum(t.duplicates for t in trials)} in all; missing jobs: {sum(t.missing for t in trials)}")
+        duplicates, missing = sum(t.duplicates for t in trials), sum(t.missing for t in trials)
+        print(f"  duplicates: {duplicates} in all; missing jobs: {missing}")
         print(f"  wall time:  {summary([t.seconds for t in trials], lambda v: f'{v:.1f} s')}")
 
 
