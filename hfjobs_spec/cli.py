@@ -20,6 +20,7 @@ import click
 from hfjobs_spec import __version__
 from hfjobs_spec.errors import HfJobsSpecError, ManifestErrors, ProjectError
 from hfjobs_spec.masking import SecretMask, masked_output
+from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -228,7 +229,7 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
 @cli.command()
 @click.argument("planfile", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when not on a terminal).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+@click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM, show_default=True,
               help="Changes applied at the same time.")
 @click.option("--lock-timeout", callback=_duration, default="2m", show_default=True,
               help="How long to wait while another apply of this project environment holds the lock.")
