@@ -205,16 +205,4 @@ def _has(job: LiveRun | LiveScheduledJob, labels: Mapping[str, str]) -> bool:
 
 
 def _live_spec(request: JobRequest) -> LiveSpec:
-    return LiveSpec(
-        image=request.image,
-        command=request.command,
-        env=dict(request.env),
-        secret_names=tuple(sorted(request.secrets)),
-        flavor=request.flavor,
-        labels=dict(request.labels),
-        volumes=request.volumes,
-        expose=request.expose,
-        expose_public=request.expose_public,
-        timeout=request.timeout,
-        attempts=request.attempts,
-    )
+    return LiveSpec.from_request(request)

@@ -30,7 +30,8 @@ from hfjobs_spec.errors import (
     HubRateLimitError,
     HubTransportError,
 )
-from hfjobs_spec.hub.model import HubVolume, JobRequest, LiveRun, LiveScheduledJob, LiveSpec
+from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec
+from hfjobs_spec.manifest.model import VolumeSpec
 
 SPACE_IMAGE_PREFIX = "hf.co/spaces/"
 DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
@@ -216,7 +217,7 @@ def _spec(info: Any, *, timeout: int | None) -> LiveSpec:
         secret_names=tuple(sorted(info.secrets or {})),
         flavor=str(info.flavor or ""),
         labels={str(k): str(v) for k, v in (info.labels or {}).items()},
-        volumes=tuple(HubVolume(type=v.type or "model", source=v.source, mount_path=v.mount_path,
+        volumes=tuple(VolumeSpec(type=v.type or "model", source=v.source, mount_path=v.mount_path,
                                 revision=v.revision, read_only=v.read_only, path=v.path)
                       for v in (info.volumes or ())),
         expose=tuple(sorted(p for p in ports if p not in public)),

@@ -1,10 +1,15 @@
-"""Plain data exchanged with the Hub port. Nothing here knows about `huggingface_hub`."""
+"""Plain data exchanged with the Hub port. Nothing here knows about `huggingface_hub`.
+
+Volumes are the manifest's own `VolumeSpec`: one type from manifest to request to live job.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+from hfjobs_spec.manifest.model import VolumeSpec
 
 ACTIVE_STAGES = frozenset({"SCHEDULING", "RUNNING", "UPDATING"})
 
@@ -32,48 +37,45 @@ class SecretValue:
         return hash(("SecretValue", self._value))
 
 
-@dataclass(frozen=True)
-class HubVolume:
-    type: str
-    source: str
-    mount_path: str
-    revision: str | None = None
-    read_only: bool | None = None
-    path: str | None = None
+@dataclass(frozen=True, kw_only=True)
+class HubJobSpec:
+    """The fields a job spec has on both sides of the wire: sent in a request, read back from the Hub.
 
-
-@dataclass(frozen=True)
-class JobRequest:
-    """Everything the Hub needs to start a job, or the job spec of a scheduled job."""
+    `timeout` and `attempts` are None where the Hub does not report them (a run's timeout).
+    """
 
     image: str
     command: tuple[str, ...]
     env: Mapping[str, str]
-    secrets: Mapping[str, SecretValue]
-    flavor: str
-    timeout: int
-    attempts: int
-    labels: Mapping[str, str]
-    volumes: tuple[HubVolume, ...] = ()
-    expose: tuple[int, ...] = ()
-    expose_public: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class LiveSpec:
-    """A job spec as the Hub reports it. `timeout` and `attempts` are None where the Hub does not say."""
-
-    image: str
-    command: tuple[str, ...]
-    env: Mapping[str, str]
-    secret_names: tuple[str, ...]
     flavor: str
     labels: Mapping[str, str]
-    volumes: tuple[HubVolume, ...] = ()
+    volumes: tuple[VolumeSpec, ...] = ()
     expose: tuple[int, ...] = ()
     expose_public: tuple[int, ...] = ()
     timeout: int | None = None
     attempts: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRequest(HubJobSpec):
+    """Everything the Hub needs to start a job, or the job spec of a scheduled job."""
+
+    secrets: Mapping[str, SecretValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveSpec(HubJobSpec):
+    """A job spec as the Hub reports it: secrets by name only."""
+
+    secret_names: tuple[str, ...]
+
+    @classmethod
+    def from_request(cls, request: JobRequest) -> LiveSpec:
+        """How the Hub reads back what `request` sends (ports in the order it lists them)."""
+        return cls(image=request.image, command=request.command, env=dict(request.env), flavor=request.flavor,
+                   labels=dict(request.labels), volumes=request.volumes, expose=tuple(sorted(request.expose)),
+                   expose_public=tuple(sorted(request.expose_public)), timeout=request.timeout,
+                   attempts=request.attempts, secret_names=tuple(sorted(request.secrets)))
 
 
 @dataclass(frozen=True)

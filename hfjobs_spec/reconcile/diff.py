@@ -126,7 +126,7 @@ def _plan_scheduled(builder: _Builder, spec: JobSpec, lives: list[LiveScheduledJ
                                f"duplicate: {len(lives)} scheduled jobs carry this name; keeping {keeper.id}",
                                extra.namespace, live_ids=(extra.id,),
                                operations=(Operation("delete_scheduled", extra.namespace, extra.id),)))
-    forcing = replacement_fields(spec, live_view(keeper.spec, keeper))
+    forcing = replacement_fields(spec, live_view(keeper.spec, keeper.concurrency))
     reason = replace_reason(spec, keeper.namespace, keeper.labels, options, forcing)
     if reason is not None:
         blocked = protect_block(spec) if spec.protect else None
@@ -232,7 +232,7 @@ def _plan_removed_scheduled(builder: _Builder, job: LiveScheduledJob, reason: st
         return
     blocked = protect_label_block(job.labels)
     builder.add(Change(name, "scheduled_job", "delete", reason, job.namespace, live_ids=(job.id,), blocked=blocked,
-                       fields=removal_fields(live_view(job.spec, job)),
+                       fields=removal_fields(live_view(job.spec, job.concurrency)),
                        operations=(Operation("delete_scheduled", job.namespace, job.id),)))
 
 

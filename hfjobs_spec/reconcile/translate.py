@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from hfjobs_spec import labels as L
-from hfjobs_spec.hub.model import HubVolume, JobRequest, LiveScheduledJob, LiveSpec, SecretValue
-from hfjobs_spec.manifest.model import HASH_LABEL_LENGTH, JobSpec, canonical_json
+from hfjobs_spec.hub.model import JobRequest, LiveSpec, SecretValue
+from hfjobs_spec.manifest.model import HASH_LABEL_LENGTH, JobSpec, VolumeSpec, canonical_json
 from hfjobs_spec.manifest.normalize import normalise_image
 
 SCRIPT_ENV = "HFJOBS_SCRIPT_B64"
@@ -89,8 +89,7 @@ def to_request(spec: JobSpec, labels: Mapping[str, str], secrets: Mapping[str, S
         timeout=spec.timeout,
         attempts=spec.attempts,
         labels=dict(labels),
-        volumes=tuple(HubVolume(type=v.type, source=v.source, mount_path=v.mount_path, revision=v.revision,
-                                read_only=v.read_only, path=v.path) for v in spec.volumes),
+        volumes=spec.volumes,
         expose=spec.expose,
         expose_public=spec.expose_public,
     )
@@ -100,42 +99,22 @@ def to_request(spec: JobSpec, labels: Mapping[str, str], secrets: Mapping[str, S
 
 
 def desired_view(spec: JobSpec) -> dict[str, Any]:
-    """The fields that force replacement, as a person reads them."""
-    view: dict[str, Any] = {
-        "image": normalise_image(spec.image),
-        "flavor": spec.flavor,
-        "env": dict(spec.env),
-        "secrets": sorted(ref.name for ref in spec.secrets),
-        "timeout": spec.timeout,
-        "attempts": spec.attempts,
-        "volumes": [_volume_view(v.type, v.source, v.mount_path, v.revision, v.read_only, v.path)
-                    for v in spec.volumes],
-        "expose": list(spec.expose),
-        "expose_public": list(spec.expose_public),
-    }
-    if spec.schedule is not None:
-        view["concurrency"] = spec.concurrency
-    if spec.script is None:
-        view["command"] = list(spec.command or ())
-    else:
-        script = spec.script
-        view["script"] = script.url or f"{script.file_name} (sha256 {(script.sha256 or '')[:12]})"
-        view["script_args"] = list(spec.script_args)
-        view["dependencies"] = list(spec.dependencies)
-        view["python"] = spec.python
-    return view
+    """The fields that force replacement, as a person reads them: the request `spec` makes, read back
+    the way a live job reads back, so the two sides of a diff cannot disagree by construction."""
+    placeholders = {ref.name: SecretValue("") for ref in spec.secrets}
+    read_back = LiveSpec.from_request(to_request(spec, {}, placeholders))
+    return live_view(read_back, concurrency=spec.concurrency if spec.schedule is not None else None)
 
 
-def live_view(spec: LiveSpec, scheduled: LiveScheduledJob | None = None) -> dict[str, Any]:
-    """The same view of a live job; fields the Hub does not report are left out."""
+def live_view(spec: LiveSpec, concurrency: bool | None = None) -> dict[str, Any]:
+    """A live job's view; fields the Hub does not report are left out. `concurrency`: scheduled jobs'."""
     env = {k: v for k, v in spec.env.items() if k != SCRIPT_ENV}
     view: dict[str, Any] = {
         "image": normalise_image(spec.image),
         "flavor": spec.flavor,
         "env": env,
         "secrets": sorted(spec.secret_names),
-        "volumes": sorted((_volume_view(v.type, v.source, v.mount_path, v.revision, v.read_only, v.path)
-                           for v in spec.volumes), key=lambda v: v["mount_path"]),
+        "volumes": sorted((_volume_view(v) for v in spec.volumes), key=lambda v: v["mount_path"]),
         "expose": sorted(spec.expose),
         "expose_public": sorted(spec.expose_public),
     }
@@ -143,8 +122,8 @@ def live_view(spec: LiveSpec, scheduled: LiveScheduledJob | None = None) -> dict
         view["timeout"] = spec.timeout
     if spec.attempts is not None:
         view["attempts"] = spec.attempts
-    if scheduled is not None:
-        view["concurrency"] = scheduled.concurrency
+    if concurrency is not None:
+        view["concurrency"] = concurrency
     view.update(_command_view(spec))
     return view
 
@@ -177,15 +156,14 @@ def _uv_view(args: list[str], script_name: Any) -> dict[str, Any]:
             "python": python}
 
 
-def _volume_view(type_: str, source: str, mount: str, revision: str | None, read_only: bool | None,
-                 path: str | None) -> dict[str, Any]:
-    is_repo = type_ != "bucket"
-    view: dict[str, Any] = {"type": type_, "source": source, "mount_path": mount,
-                            "read_only": True if is_repo else bool(read_only)}
+def _volume_view(volume: VolumeSpec) -> dict[str, Any]:
+    is_repo = volume.type != "bucket"
+    view: dict[str, Any] = {"type": volume.type, "source": volume.source, "mount_path": volume.mount_path,
+                            "read_only": True if is_repo else bool(volume.read_only)}
     if is_repo:
-        view["revision"] = revision or "main"
-    if path:
-        view["path"] = path
+        view["revision"] = volume.revision or "main"
+    if volume.path:
+        view["path"] = volume.path
     return view
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hfjobs_spec.errors import HubAuthError, HubNotFoundError
-from hfjobs_spec.hub.model import HubVolume, JobRequest, SecretValue
+from hfjobs_spec.hub.model import JobRequest, SecretValue
 from hfjobs_spec.hub.port import HubBackend
+from hfjobs_spec.manifest.model import VolumeSpec
 
 from .conftest import TOKEN
 
@@ -15,7 +16,7 @@ def request(**labels: str) -> JobRequest:
     return JobRequest(
         image="python:3.12", command=("python", "-c", "print(1)"), env={"A": "1"},
         secrets={"KEY": SecretValue("v4lue")}, flavor="cpu-upgrade", timeout=600, attempts=2,
-        labels={"name": "job", **labels}, volumes=(HubVolume("dataset", "org/ds", "/data", "main", True),),
+        labels={"name": "job", **labels}, volumes=(VolumeSpec("dataset", "org/ds", "/data", "main", True),),
         expose=(8000,), expose_public=(9000,),
     )
 
