@@ -26,7 +26,7 @@ from hfjobs_spec.reconcile.lease import Lease, LeaseSettings, LockInfo
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
-from hfjobs_spec.reconcile.secrets import check_secrets
+from hfjobs_spec.reconcile.secrets import check_secrets, secret_reads, unset_variables
 
 
 @dataclass(frozen=True)
@@ -91,14 +91,15 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
 
 
 def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, options: DiffOptions,
-              environ: Mapping[str, str], *, require_secrets: bool = True) -> Planned:
-    """Read the live state and diff it; fail early on missing secrets the changes will need."""
+              environ: Mapping[str, str]) -> Planned:
+    """Read the live state and diff it. Needs no secret value: it lists the variables apply will read."""
     default, resolved = resolve_namespaces(project, specs, backend)
     namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
     live = read_live(backend, sorted(namespaces), project.id)
     plan = diff(resolved, live, options)
-    if require_secrets:
-        check_secrets(specs_to_create(plan, resolved), environ, backend.token())
+    creating = specs_to_create(plan, resolved)
+    plan = dataclasses.replace(plan, reads=secret_reads(creating),
+                               unset=unset_variables(creating, environ, backend.token()))
     return Planned(project=project, specs=resolved, live=live, plan=plan)
 
 
@@ -204,7 +205,7 @@ def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[
     project, specs = load_specs(settings.manifests, environ)
     options = diff_options(settings, project)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
-        planned = make_plan(project, specs, backend, options, environ, require_secrets=False)
+        planned = make_plan(project, specs, backend, options, environ)
         rows = status_rows(planned.live, options, backend, planned.plan)
     if settings.hub.local:  # the embedded Hub's address dies with this command; keep the stable part
         rows = [dataclasses.replace(row, url=f"local:jobs/{row.namespace}/{row.last_run_id}") if row.url else row

@@ -38,7 +38,17 @@ def _head(plan: Plan) -> str:
     s = plan.summary
     table = "\n".join(f"| {EMOJI[a]} {a} | {s[a]} |" for a in ("delete", "replace", "create", "update"))
     return (f"{MARKER}\n### hfjobs-spec plan for `{plan.project}` (environment `{env}`)\n\n"
-            f"| Action | Jobs |\n|---|---:|\n{table}\n\n**{summary_line(plan)}**\n")
+            f"| Action | Jobs |\n|---|---:|\n{table}\n\n**{summary_line(plan)}**\n{_reads(plan)}")
+
+
+def _reads(plan: Plan) -> str:
+    if not plan.reads:
+        return ""
+    items = []
+    for read in plan.reads:
+        missing = " ⚠️ not set where this plan ran: apply needs it" if read.variable in plan.unset else ""
+        items.append(f"- `{read.variable}` for `{read.job}` ({_inline(read.source)}){missing}")
+    return "\nApply will read these variables (never shown):\n\n" + "\n".join(items) + "\n"
 
 
 def _table(plan: Plan) -> str:

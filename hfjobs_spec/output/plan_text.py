@@ -78,5 +78,17 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     for change in plan.pending:
         lines += change_block(change, color)
         lines.append("")
+    if plan.reads:
+        lines += [*secret_lines(plan), ""]
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
+
+
+def secret_lines(plan: Plan) -> list[str]:
+    """What apply will read (never a value), and which of it was missing where the plan was made."""
+    width = max(len(read.variable) for read in plan.reads)
+    lines = ["Apply will read these variables for the jobs it creates:"]
+    for read in plan.reads:
+        missing = "  (not set here: apply needs it)" if read.variable in plan.unset else ""
+        lines.append(f"  {read.variable:<{width}}  {read.job} ({read.source}){missing}")
+    return lines

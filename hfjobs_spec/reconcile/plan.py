@@ -19,7 +19,7 @@ OperationKind = Literal[
     "run", "cancel", "relabel_run",
 ]
 OPERATION_KINDS: tuple[OperationKind, ...] = typing.get_args(OperationKind)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,19 @@ class Change:
         )
 
 
+@dataclass(frozen=True, order=True)
+class SecretRead:
+    """A variable that apply will read for a job it creates: `$HF_TOKEN` (the token) or `$NAME`."""
+
+    job: str
+    name: str
+    variable: str
+    source: str  # where the job is declared, file:line
+
+    def to_dict(self) -> dict[str, str]:
+        return {"job": self.job, "name": self.name, "variable": self.variable, "source": self.source}
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every change for one project and environment, with fingerprints of what it was made from.
@@ -124,6 +137,9 @@ class Plan:
     desired_digest: str
     live_digest: str
     options: tuple[tuple[str, Any], ...] = field(default=())
+    reads: tuple[SecretRead, ...] = ()
+    # Variables of `reads` that had no value where the plan was made (plan never needs them; apply does).
+    unset: tuple[str, ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -154,6 +170,8 @@ class Plan:
             "summary": self.summary,
             "options": dict(self.options),
             "changes": [change.to_dict() for change in self.changes],
+            "secret_reads": [read.to_dict() for read in self.reads],
+            "unset_at_plan": list(self.unset),
         }
 
     @classmethod
@@ -166,4 +184,6 @@ class Plan:
             desired_digest=data["desired_digest"],
             live_digest=data["live_digest"],
             options=tuple(sorted(data.get("options", {}).items())),
+            reads=tuple(SecretRead(**read) for read in data.get("secret_reads", ())),
+            unset=tuple(data.get("unset_at_plan", ())),
         )

@@ -63,7 +63,7 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["format_version", "project", "environment", "namespaces", "desired_digest", "live_digest",
-                 "summary", "options", "changes"],
+                 "summary", "options", "changes", "secret_reads", "unset_at_plan"],
     "properties": {
         "format_version": {"const": FORMAT_VERSION},
         "project": _STRING,
@@ -80,8 +80,15 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
                            "replace": _STRINGS, "targets": _STRINGS},
         },
         "changes": {"type": "array", "items": _CHANGE},
+        "secret_reads": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["job", "name", "variable", "source"],
+            "properties": {"job": _STRING, "name": _STRING, "variable": _STRING, "source": _STRING},
+        }},
+        "unset_at_plan": _STRINGS,
     },
 }
+# Whether a variable was set where the plan was made says nothing about the plan itself.
+_NOT_COMPARED = ("unset_at_plan",)
 _VALIDATOR = Draft202012Validator(PLAN_FILE_SCHEMA)
 
 
@@ -138,9 +145,10 @@ def check_same_plan(saved: SavedPlan, fresh: Plan) -> None:
     if plan.live_digest != fresh.live_digest:
         raise StalePlanError("plan is stale: the jobs on the Hub changed since it was made; nothing was changed. "
                              "Run plan again")
-    expected = fresh.to_dict()
-    if dict(saved.data) != expected:
-        where = _first_difference(saved.data, expected)
+    expected = {k: v for k, v in fresh.to_dict().items() if k not in _NOT_COMPARED}
+    recorded = {k: v for k, v in saved.data.items() if k not in _NOT_COMPARED}
+    if recorded != expected:
+        where = _first_difference(recorded, expected)
         raise StalePlanError(f"{saved.path} does not match the plan computed now ({where}); it was edited or made "
                              "by another version. Nothing was changed. Run plan again")
 

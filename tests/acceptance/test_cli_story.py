@@ -128,7 +128,7 @@ def test_the_whole_story(cli: Cli, api: HfApi, tmp_path: Path) -> None:
 def test_saved_plans_are_refused_when_stale(cli: Cli, api: HfApi, tmp_path: Path) -> None:
     cli.run("plan", "--out", "plan.json", "--detailed-exitcode", code=2)
     saved = json.loads((cli.root / "plan.json").read_text())
-    assert saved["format_version"] == 1 and saved["summary"]["create"] == 3
+    assert saved["format_version"] == 2 and saved["summary"]["create"] == 3
     cli.write("jobs/once.yaml", (cli.root / "jobs/once.yaml").read_text().replace("'once'", "'twice'"))
     stale = cli.run("apply", "plan.json", code=1)
     assert "plan is stale: the manifests changed" in stale.stderr
@@ -162,9 +162,24 @@ def test_exit_codes(cli: Cli) -> None:
 
 def test_missing_secret_variable_fails_before_any_change(cli: Cli, api: HfApi) -> None:
     del cli.env["WANDB_API_KEY"]
+    # Plan needs no secret value: it says what apply will read, and what is not set here.
+    planned = cli.run("plan", "--detailed-exitcode", code=2).stdout
+    assert "$WANDB_API_KEY  nightly (jobs/nightly.yaml:1)  (not set here: apply needs it)" in planned
+    assert "$HF_TOKEN       nightly (jobs/nightly.yaml:1)\n" in planned
+    as_json = json.loads(cli.run("plan", "--format", "json").stdout)
+    assert as_json["unset_at_plan"] == ["$WANDB_API_KEY"]
+    assert {"job": "nightly", "name": "WANDB_API_KEY", "variable": "$WANDB_API_KEY",
+            "source": "jobs/nightly.yaml:1"} in as_json["secret_reads"]
+    assert "`$WANDB_API_KEY` for `nightly` (jobs/nightly.yaml:1) ⚠️ not set" in cli.run(
+        "plan", "--format", "markdown").stdout
+    # A plan saved where the variable was missing applies where it is set.
+    cli.run("plan", "--out", "plan.json")
     failed = cli.run("apply", "--auto-approve", code=1)
-    assert "nightly: secret WANDB_API_KEY reads $WANDB_API_KEY, which is not set" in failed.stderr
+    assert ("nightly (jobs/nightly.yaml:1): secret WANDB_API_KEY reads $WANDB_API_KEY, which is not set"
+            in failed.stderr)
     assert not scheduled_by_name(api) and not list(api.list_jobs(namespace="acme"))
+    cli.env["WANDB_API_KEY"] = SECRET
+    assert "Apply complete: 3 succeeded" in cli.run("apply", "plan.json").stdout
 
 
 def test_markdown_plan_for_pull_requests(cli: Cli) -> None:

@@ -131,9 +131,9 @@ def test_malformed_plan_files_get_a_clear_error(cli: Cli, api: HfApi, mutate: An
 @pytest.mark.parametrize(("text", "message"), [
     ("[" * 200_000 + "]" * 200_000, "nested too deeply"),
     ("{\"format_version\": 1, ", "invalid JSON"),
-    ("[]", "is not a plan file of format version 1"),
-    ("\"just a string\"", "is not a plan file of format version 1"),
-    ("{\"format_version\": 99}", "is not a plan file of format version 1"),
+    ("[]", "is not a plan file of format version 2"),
+    ("\"just a string\"", "is not a plan file of format version 2"),
+    ("{\"format_version\": 1}", "is not a plan file of format version 2"),
 ])
 def test_garbage_plan_files_get_a_clear_error(cli: Cli, api: HfApi, text: str, message: str) -> None:
     (cli.root / "plan.json").write_text(text)

@@ -289,8 +289,10 @@ def test_namespace_change_replaces_across_namespaces(session: Session, hub: Fake
 
 def test_missing_secret_fails_before_any_change(session: Session, hub: FakeHub) -> None:
     write_project(session.root, {"a": scheduled("x", secrets="{API: $MISSING_VAR}"), "b": scheduled("y")})
-    with pytest.raises(SecretResolutionError, match=r"x: secret API reads \$MISSING_VAR"):
-        session.plan()
+    planned = session.plan()  # plan needs no value, it only says what apply will read
+    assert planned.plan.unset == ("$MISSING_VAR",)
+    with pytest.raises(SecretResolutionError, match=r"x \(jobs/a.yaml:1\): secret API reads \$MISSING_VAR"):
+        session.apply(planned)
     assert not hub.scheduled
 
 
@@ -340,7 +342,7 @@ def test_plan_json_is_deterministic_and_round_trips(session: Session, hub: FakeH
     first, second = render_plan_json(session.plan().plan), render_plan_json(session.plan().plan)
     assert first == second
     data = json.loads(first)
-    assert data["format_version"] == 1 and data["summary"]["create"] == 2
+    assert data["format_version"] == 2 and data["summary"]["create"] == 2
     assert Plan.from_dict(data) == session.plan().plan
 
 
