@@ -33,7 +33,7 @@ from hfjobs_spec.commands import reconcile
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
 from hfjobs_spec.commands.reconcile import ReconcileSettings
 from hfjobs_spec.errors import HfJobsSpecError
-from hfjobs_spec.hub.hfapi import HfApiBackend
+from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 from hfjobs_spec.localhub import LocalHub
 from hfjobs_spec.manifest.project import ProjectOptions
@@ -144,6 +144,7 @@ def summary(values: list[float], fmt: Callable[[float], str] = lambda v: f"{v:g}
 
 
 def main() -> None:
+    install_http_client()  # as open_backend does
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifests", type=int, default=150)
     parser.add_argument("--trials", type=int, default=5)

@@ -29,7 +29,7 @@ from huggingface_hub import HfApi
 from hfjobs_spec.commands import reconcile
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
 from hfjobs_spec.commands.reconcile import ReconcileSettings
-from hfjobs_spec.hub.hfapi import HfApiBackend
+from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
 from hfjobs_spec.hub.retry import RetryingBackend
 from hfjobs_spec.localhub import DEFAULT_PAGE_SIZE, LocalHub
 from hfjobs_spec.localhub.db import Database
@@ -165,6 +165,7 @@ def apply_figures(creates: int, latency_ms: int) -> None:
 
 
 def main() -> None:
+    install_http_client()  # as open_backend does
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifests", type=int, default=1000)
     parser.add_argument("--live", type=int, default=10_000)

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 any error (invalid manifests, Hub failures, usage error
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -252,15 +253,20 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
         raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
                                "belong to `plan`")
     progress = _Progress()
+    interrupts = _GracefulInterrupts()
 
     def confirm(chosen: Any) -> None:
         if saved is None:  # a saved plan was reviewed when it was made
             click.echo(render_plan(chosen, color=_color()))
             _confirm(auto_approve)
         progress.total = len(chosen.pending)
+        interrupts.arm()  # from here on, Ctrl-C lets the changes in flight finish
 
-    outcome = reconcile.run_apply(settings, os.environ, saved=saved, confirm=confirm, parallelism=parallelism,
-                                  on_event=progress.event)
+    try:
+        outcome = reconcile.run_apply(settings, os.environ, saved=saved, confirm=confirm, parallelism=parallelism,
+                                      on_event=progress.event, stop=interrupts.stop)
+    finally:
+        interrupts.disarm()
     progress.close()
     if outcome.report is None:
         click.echo(render_plan(outcome.plan, color=_color()), nl=False)
@@ -305,6 +311,33 @@ def _mount_localhub() -> None:
 
 
 _mount_localhub()
+
+
+class _GracefulInterrupts:
+    """While armed, a first Ctrl-C sets `stop` (no new change starts); a second one interrupts as usual.
+
+    A flag rather than a KeyboardInterrupt raised at a random point of the main thread, which can
+    land inside the thread pool's own locking and leave a worker waiting forever.
+    """
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._previous: Any = None
+
+    def arm(self) -> None:
+        if threading.current_thread() is threading.main_thread() and self._previous is None:
+            self._previous = signal.signal(signal.SIGINT, self._first)
+
+    def disarm(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _first(self, signum: int, frame: object) -> None:
+        self.stop.set()
+        self.disarm()
+        click.echo("\nStopping: no new change will start; waiting for those in flight (Ctrl-C again to abort).",
+                   err=True)
 
 
 def _confirm(auto_approve: bool) -> None:

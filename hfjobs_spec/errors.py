@@ -8,6 +8,7 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     ├── ManifestErrors          one or more manifest problems, each a `ManifestIssue`
     ├── SecretResolutionError   a secret reference has no value at apply time
     ├── LockHeldError           another apply of the same project environment holds the lease
+    ├── LocalHubError           the embedded local Hub (--local) cannot use its state folder
     ├── PlanError               the plan cannot be made or executed as asked
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
     │   └── ProtectedJobError   a change would destroy a job marked `protect: true`
@@ -63,6 +64,10 @@ class ManifestErrors(HfJobsSpecError):
 
 class SecretResolutionError(HfJobsSpecError):
     """A secret reference cannot be resolved. The message names the job and the variable, never a value."""
+
+
+class LocalHubError(HfJobsSpecError):
+    """The embedded local Hub cannot start on its state in `.hfjobs/` (another version's, or unreadable)."""
 
 
 class LockHeldError(HfJobsSpecError):

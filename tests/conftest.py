@@ -59,6 +59,16 @@ def _hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     yield
 
 
+@pytest.fixture(autouse=True)
+def _http_client_restored() -> Iterator[None]:
+    """The client's shared HTTP client is process-wide: no test may leave its own (a short timeout, say)."""
+    yield
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils import _http  # the library keeps its default factory there
+
+    set_client_factory(_http.default_client_factory)
+
+
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ whoami when a namespace has to come from the token.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def check_not_blocked(plan: Plan) -> None:
 
 
 def execute(planned: Planned, backend: HubBackend, environ: Mapping[str, str], *, parallelism: int,
-            on_event: Callable[[ChangeEvent], None] | None = None) -> ApplyReport:
+            on_event: Callable[[ChangeEvent], None] | None = None, stop: threading.Event | None = None) -> ApplyReport:
     """Carry out the plan computed in `planned`: never operations read from anywhere else."""
     plan = planned.plan
     check_not_blocked(plan)
@@ -138,7 +139,7 @@ def execute(planned: Planned, backend: HubBackend, environ: Mapping[str, str], *
     executor = Executor(backend, {spec.name: spec for spec in planned.specs}, project=planned.project.id,
                         environment=planned.project.environment or L.DEFAULT_ENVIRONMENT, environ=environ,
                         parallelism=parallelism, on_event=on_event)
-    return executor.run(plan.pending)
+    return executor.run(plan.pending, stop)
 
 
 # The three commands, end to end. The CLI only adds printing, prompting and exit codes.
@@ -160,7 +161,8 @@ class ApplyOutcome:
 
 def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved: SavedPlan | None,
               confirm: Callable[[Plan], None], parallelism: int,
-              on_event: Callable[[ChangeEvent], None] | None = None) -> ApplyOutcome:
+              on_event: Callable[[ChangeEvent], None] | None = None,
+              stop: threading.Event | None = None) -> ApplyOutcome:
     """Plan afresh, hold it against `saved` if given, let `confirm` see it (it raises to cancel), apply it.
 
     What is carried out is always the plan computed here; a saved plan only has to be equal to it.
@@ -179,7 +181,7 @@ def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved:
                 return ApplyOutcome(planned.plan, None)
             confirm(planned.plan)
             return ApplyOutcome(planned.plan, execute(planned, backend, environ, parallelism=parallelism,
-                                                      on_event=on_event))
+                                                      on_event=on_event, stop=stop))
 
 
 def with_default_namespace(project: Project, backend: HubBackend) -> Project:

@@ -100,7 +100,11 @@ class _HubClient(httpx2.Client):
 
 
 def install_http_client(timeout: httpx2.Timeout = DEFAULT_TIMEOUT, max_connections: int = 32) -> None:
-    """Give the shared client a timeout, a connection pool sized for parallel apply, and our rules."""
+    """Give the client's shared HTTP client a timeout, a pool sized for parallel apply, and our rules.
+
+    Process-wide (the client has one shared HTTP client), so it is called once, where a backend is
+    wired (`commands.hub.open_backend`), never from a constructor.
+    """
     limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
     def factory() -> httpx2.Client:
@@ -113,8 +117,7 @@ def install_http_client(timeout: httpx2.Timeout = DEFAULT_TIMEOUT, max_connectio
 class HfApiBackend:
     """`HubBackend` over the real client, against the Hub or any compatible endpoint (localhub)."""
 
-    def __init__(self, *, endpoint: str | None = None, token: str | None = None,
-                 timeout: httpx2.Timeout = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, *, endpoint: str | None = None, token: str | None = None) -> None:
         from huggingface_hub import constants
 
         self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
@@ -123,7 +126,6 @@ class HfApiBackend:
             raise HubAuthError("no Hugging Face token: run `hf auth login` or set HF_TOKEN "
                                "(or try the embedded local Hub with --local)")
         self._api = HfApi(endpoint=self.endpoint, token=self._token, library_name="hfjobs-spec")
-        install_http_client(timeout)
 
     def token(self) -> str | None:
         return self._token

@@ -80,11 +80,15 @@ class Executor:
         self.on_event = on_event or (lambda event: None)
         self._token = backend.token()
 
-    def run(self, changes: Sequence[Change]) -> ApplyReport:
-        """Apply `changes`, at most `parallelism` at a time. Ctrl-C starts no new one and waits for the rest."""
+    def run(self, changes: Sequence[Change], stop: threading.Event | None = None) -> ApplyReport:
+        """Apply `changes`, at most `parallelism` at a time.
+
+        Once `stop` is set (the CLI sets it on Ctrl-C), no new change starts and those in flight finish.
+        A KeyboardInterrupt does the same, for callers that leave Ctrl-C to Python.
+        """
         results: list[ChangeResult] = []
         interrupted = False
-        stop = threading.Event()
+        stop = stop or threading.Event()
         queue = iter(changes)
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
             # Only `parallelism` futures exist at a time, so the cost per change does not grow with N.
@@ -103,6 +107,7 @@ class Executor:
                     upcoming = None if stop.is_set() else next(queue, None)
                     if upcoming is not None:
                         running.add(pool.submit(self._guarded, upcoming, stop))
+        interrupted = interrupted or stop.is_set()
         finished = {id(result.change) for result in results}
         not_started = tuple(change for change in changes if id(change) not in finished)
         order = {id(change): index for index, change in enumerate(changes)}

@@ -22,9 +22,10 @@ def open_hub(kind: str) -> Iterator[HubBackend]:
     if kind == "fake":
         yield RetryingBackend(FakeHub(user="alice", orgs=("acme",), token=TOKEN), FAST, sleep=lambda s: None)
         return
-    from hfjobs_spec.hub.hfapi import HfApiBackend
+    from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
     from hfjobs_spec.localhub import Clock, LocalHub
 
+    install_http_client()  # as open_backend does
     clock = Clock.frozen_at(datetime(2026, 1, 5, 12, tzinfo=UTC))
     with LocalHub(user="alice", orgs=("acme",), clock=clock, page_size=7) as hub:
         yield RetryingBackend(HfApiBackend(endpoint=hub.url, token=TOKEN), FAST, sleep=lambda s: None)

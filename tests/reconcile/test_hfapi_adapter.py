@@ -16,7 +16,7 @@ from hfjobs_spec.errors import (
     HubRateLimitError,
     HubTransportError,
 )
-from hfjobs_spec.hub.hfapi import HfApiBackend
+from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
 from hfjobs_spec.hub.model import JobRequest
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 from hfjobs_spec.localhub import Clock, LocalHub
@@ -24,6 +24,11 @@ from hfjobs_spec.localhub import Clock, LocalHub
 TOKEN = "hf_adapter_test_token"
 CREATE = "POST /api/scheduled-jobs/{ns}"
 RUN = "POST /api/jobs/{ns}"
+
+
+@pytest.fixture(autouse=True)
+def _our_http_client() -> None:
+    install_http_client()  # as open_backend does; the suite restores the library's own afterwards
 
 
 @pytest.fixture
@@ -97,7 +102,8 @@ def test_create_that_failed_before_the_write_is_made_once_on_retry(hub: LocalHub
 
 def test_a_slow_hub_times_out_as_an_ambiguous_transport_error(hub: LocalHub) -> None:
     hub.faults.add({"route": RUN, "mode": "latency", "ms": 1500})
-    backend = HfApiBackend(endpoint=hub.url, token=TOKEN, timeout=httpx2.Timeout(0.3))
+    install_http_client(httpx2.Timeout(0.3))  # the suite puts the library's own client back afterwards
+    backend = HfApiBackend(endpoint=hub.url, token=TOKEN)
     with pytest.raises(HubTransportError) as caught:
         backend.run_job("alice", request())
     assert caught.value.ambiguous and "timed out" in str(caught.value)

@@ -7,12 +7,11 @@ recording sleep, so no test waits for real.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from hfjobs_spec.errors import HubAuthError, HubError, HubPaymentError, HubRateLimitError, HubTransportError
-from hfjobs_spec.hub.hfapi import HfApiBackend
+from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
 from hfjobs_spec.hub.model import JobRequest, SecretValue
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 
@@ -120,8 +119,5 @@ def test_forbidden_is_final(waits: Waits) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _restore_client() -> Iterator[None]:
-    yield
-    from hfjobs_spec.hub.hfapi import install_http_client
-
-    install_http_client()
+def _our_http_client() -> None:
+    install_http_client()  # as open_backend does; the suite restores the library's own afterwards
