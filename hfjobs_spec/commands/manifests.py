@@ -27,6 +27,7 @@ class Validation:
     issues: tuple[ManifestIssue, ...]
     files: tuple[str, ...]
     jobs: int
+    root: Path | None = None  # the project root the file names are relative to
 
     @property
     def ok(self) -> bool:
@@ -37,10 +38,13 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
     """Every problem in the project file and the manifests, collected in one pass."""
     try:
         project = load_project(settings.project)
-        result = _load(project, settings, environ)
     except ManifestErrors as exc:
         return Validation(issues=exc.issues, files=(), jobs=0)
-    return Validation(issues=result.issues, files=result.files, jobs=len(result.specs))
+    try:
+        result = _load(project, settings, environ)
+    except ManifestErrors as exc:
+        return Validation(issues=exc.issues, files=(), jobs=0, root=project.root)
+    return Validation(issues=result.issues, files=result.files, jobs=len(result.specs), root=project.root)
 
 
 def project_error(exc: ProjectError) -> Validation:

@@ -1,0 +1,135 @@
+"""`plan`, `apply`, `status` and `force-unlock`: the commands that talk to the Hub."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from hfjobs_spec.cli.apply_session import GracefulInterrupts, Progress, confirm_or_cancel
+from hfjobs_spec.cli.group import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, cli
+from hfjobs_spec.cli.options import (
+    ProjectArgs,
+    ReconcileArgs,
+    duration,
+    globals_of,
+    hub_options,
+    reconcile_options,
+    reconcile_settings,
+    use_color,
+)
+from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
+from hfjobs_spec.reconcile.plan import Plan
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for `apply`.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 if no changes, 2 if changes, 1 on error.")
+@reconcile_options
+@click.pass_context
+def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: bool, project: ProjectArgs,
+         reconcile: ReconcileArgs) -> None:
+    """Show what apply would change on the Hub, field by field."""
+    from hfjobs_spec.commands import reconcile as commands
+    from hfjobs_spec.output.plan_json import render_plan_json
+    from hfjobs_spec.output.plan_markdown import render_plan_markdown
+    from hfjobs_spec.output.plan_text import render_plan
+
+    glob = globals_of(ctx)
+    result = commands.run_plan(reconcile_settings(glob, project, reconcile), os.environ)
+    if out is not None:
+        # A file is output too: a secret value that reached the plan (a --var, say) is masked there as well.
+        write_atomically(out, glob.mask.mask(render_plan_json(result)))
+    if fmt == "json":
+        click.echo(render_plan_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(result), nl=False)
+    else:
+        click.echo(render_plan(result, color=use_color()), nl=False)
+        if out is not None:
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: hfjobs-spec apply {out}")
+    commands.check_not_blocked(result)
+    ctx.exit(EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK)
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (required when not on a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM, show_default=True,
+              help="Changes applied at the same time.")
+@click.option("--lock-timeout", callback=duration, default="2m", show_default=True,
+              help="How long to wait while another apply of this project environment holds the lock.")
+@reconcile_options
+@click.pass_context
+def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, lock_timeout: float,
+          project: ProjectArgs, reconcile: ReconcileArgs) -> None:
+    """Make the Hub match the manifests (or carry out a saved PLANFILE)."""
+    from hfjobs_spec.commands import reconcile as commands
+    from hfjobs_spec.output.apply import render_report
+    from hfjobs_spec.output.plan_text import render_plan
+    from hfjobs_spec.reconcile.plan_file import read_plan_file
+
+    settings = reconcile_settings(globals_of(ctx), project, reconcile, lock_timeout=lock_timeout)
+    saved = read_plan_file(planfile) if planfile is not None else None
+    if saved is not None and reconcile.shapes_the_plan:
+        raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
+                               "belong to `plan`")
+    progress = Progress()
+    interrupts = GracefulInterrupts()
+
+    def confirm(chosen: Plan) -> None:
+        if saved is None:  # a saved plan was reviewed when it was made
+            click.echo(render_plan(chosen, color=use_color()))
+            confirm_or_cancel(auto_approve)
+        progress.total = len(chosen.pending)
+        interrupts.arm()  # from here on, Ctrl-C lets the changes in flight finish
+
+    try:
+        outcome = commands.run_apply(settings, os.environ, saved=saved, confirm=confirm, parallelism=parallelism,
+                                     on_event=progress.event, stop=interrupts.stop)
+    finally:
+        interrupts.disarm()
+    progress.close()
+    if outcome.report is None:
+        click.echo(render_plan(outcome.plan, color=use_color()), nl=False)
+        return
+    click.echo(render_report(outcome.report), nl=False)
+    if outcome.report.interrupted:
+        ctx.exit(EXIT_INTERRUPTED)
+    ctx.exit(EXIT_OK if outcome.report.ok else EXIT_ERROR)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@hub_options
+@click.pass_context
+def status(ctx: click.Context, /, fmt: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
+    """Every managed job on the Hub: kind, schedule, next run, last run and its URL."""
+    from hfjobs_spec.commands.reconcile import run_status
+    from hfjobs_spec.output.status import render_status, render_status_json
+
+    rows = run_status(reconcile_settings(globals_of(ctx), project, reconcile), os.environ)
+    click.echo(render_status_json(rows) if fmt == "json" else render_status(rows), nl=False)
+
+
+@cli.command("force-unlock")
+@click.argument("lock_id")
+@hub_options
+@click.pass_context
+def force_unlock(ctx: click.Context, /, lock_id: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
+    """Remove the apply lock LOCK_ID left by an apply that died (the id is in the waiting message)."""
+    from hfjobs_spec.commands.reconcile import run_force_unlock
+
+    lock = run_force_unlock(reconcile_settings(globals_of(ctx), project, reconcile), os.environ, lock_id)
+    click.echo(f"Removed {lock.describe()}.")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from exc
