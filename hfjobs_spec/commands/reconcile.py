@@ -111,16 +111,11 @@ def specs_to_create(plan: Plan, specs: Sequence[JobSpec]) -> list[JobSpec]:
 
 
 def options_of(saved: SavedPlan, project: Project) -> DiffOptions:
-    """The options a saved plan was made with (already type-checked by `read_plan_file`)."""
-    recorded = saved.options
-    return DiffOptions(
-        project=project.id,
-        environment=project.environment,
-        prune=recorded["prune"],
-        allow_empty=recorded["allow_empty"],
-        replace=frozenset(recorded["replace"]),
-        targets=frozenset(recorded["targets"]),
-    )
+    """The options a saved plan was made with."""
+    recorded = saved.plan.options
+    return DiffOptions(project=project.id, environment=project.environment, prune=recorded.prune,
+                       allow_empty=recorded.allow_empty, replace=frozenset(recorded.replace),
+                       targets=frozenset(recorded.targets))
 
 
 def check_not_blocked(plan: Plan) -> None:

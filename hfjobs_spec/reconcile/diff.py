@@ -88,7 +88,7 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
         changes=tuple(changes),
         desired_digest=desired_digest(desired, options),
         live_digest=live_digest(owned),
-        options=options.as_items(),
+        options=options.requested,
     )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.manifest.model import JobSpec, spec_hash
+from hfjobs_spec.reconcile.plan import PlanOptions
 from hfjobs_spec.reconcile.translate import comparable_labels
 
 
@@ -34,14 +34,11 @@ class DiffOptions:
     def environment_label(self) -> str:
         return self.environment or L.DEFAULT_ENVIRONMENT
 
-    def as_items(self) -> tuple[tuple[str, Any], ...]:
-        """What a saved plan records about how it was made (JSON-ready, sorted)."""
-        return (
-            ("allow_empty", self.allow_empty),
-            ("prune", self.prune),
-            ("replace", sorted(self.replace)),
-            ("targets", sorted(self.targets)),
-        )
+    @property
+    def requested(self) -> PlanOptions:
+        """What a plan records about how it was asked for."""
+        return PlanOptions(prune=self.prune, allow_empty=self.allow_empty, replace=tuple(sorted(self.replace)),
+                           targets=tuple(sorted(self.targets)))
 
 
 def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:

@@ -109,6 +109,25 @@ class Change:
         )
 
 
+@dataclass(frozen=True)
+class PlanOptions:
+    """How a plan was asked for, recorded in it so that a saved plan can be made again the same way."""
+
+    prune: bool = True
+    allow_empty: bool = False
+    replace: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"allow_empty": self.allow_empty, "prune": self.prune, "replace": sorted(self.replace),
+                "targets": sorted(self.targets)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlanOptions:
+        return cls(prune=bool(data["prune"]), allow_empty=bool(data["allow_empty"]),
+                   replace=tuple(sorted(data["replace"])), targets=tuple(sorted(data["targets"])))
+
+
 @dataclass(frozen=True, order=True)
 class SecretRead:
     """A variable that apply will read for a job it creates: `$HF_TOKEN` (the token) or `$NAME`."""
@@ -127,7 +146,7 @@ class Plan:
     """Every change for one project and environment, with fingerprints of what it was made from.
 
     `options` records how it was asked for (pruning, targets, forced replacements), so a saved plan
-    can be checked against a fresh one made the same way.
+    can be made again the same way and compared.
     """
 
     project: str
@@ -136,7 +155,7 @@ class Plan:
     changes: tuple[Change, ...]
     desired_digest: str
     live_digest: str
-    options: tuple[tuple[str, Any], ...] = field(default=())
+    options: PlanOptions = field(default_factory=PlanOptions)
     reads: tuple[SecretRead, ...] = ()
     # Variables of `reads` that had no value where the plan was made (plan never needs them; apply does).
     unset: tuple[str, ...] = ()
@@ -168,7 +187,7 @@ class Plan:
             "desired_digest": self.desired_digest,
             "live_digest": self.live_digest,
             "summary": self.summary,
-            "options": dict(self.options),
+            "options": self.options.to_dict(),
             "changes": [change.to_dict() for change in self.changes],
             "secret_reads": [read.to_dict() for read in self.reads],
             "unset_at_plan": list(self.unset),
@@ -183,7 +202,7 @@ class Plan:
             changes=tuple(Change.from_dict(change) for change in data["changes"]),
             desired_digest=data["desired_digest"],
             live_digest=data["live_digest"],
-            options=tuple(sorted(data.get("options", {}).items())),
+            options=PlanOptions.from_dict(data["options"]),
             reads=tuple(SecretRead(**read) for read in data.get("secret_reads", ())),
             unset=tuple(data.get("unset_at_plan", ())),
         )

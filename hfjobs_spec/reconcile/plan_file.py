@@ -100,10 +100,6 @@ class SavedPlan:
         self.data = data
         self.plan = Plan.from_dict(dict(data))
 
-    @property
-    def options(self) -> Mapping[str, Any]:
-        return dict(self.data["options"])
-
 
 def read_plan_file(path: Path) -> SavedPlan:
     """Parse a plan file strictly; any problem is a `PlanError` naming the file and the bad field."""
