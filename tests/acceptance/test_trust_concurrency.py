@@ -58,7 +58,7 @@ def managed(api: HfApi, project_id: str) -> tuple[Counter[str], Counter[str], in
     scheduled = list(api.list_scheduled_jobs(namespace="acme"))
     locks = sum(1 for job in scheduled if L.LOCK in (job.job_spec.labels or {}))
     names = Counter((job.job_spec.labels or {}).get(L.MANIFEST_NAME, "") for job in scheduled
-                    if (job.job_spec.labels or {}).get(L.PROJECT) == project_id and L.LOCK not in job.job_spec.labels)
+                    if (job.job_spec.labels or {}).get(L.PROJECT) == project_id and L.LOCK not in (job.job_spec.labels or {}))
     runs = Counter((run.labels or {}).get(L.MANIFEST_NAME, "") for run in api.list_jobs(namespace="acme")
                    if (run.labels or {}).get(L.PROJECT) == project_id)
     return names, runs, locks

@@ -44,7 +44,7 @@ def test_create_scheduled_job_returns_a_faithful_object(hf_api: HfApi, start: da
     assert scheduled.owner.name == "alice"
     spec = scheduled.job_spec
     assert spec.docker_image == "python:3.12" and spec.command == ["python", "nightly.py"]
-    assert spec.environment == {"A": "1"} and spec.secrets == ["TOKEN"]
+    assert spec.environment == {"A": "1"} and list(spec.secrets or ()) == ["TOKEN"]
     assert (spec.flavor, spec.timeout, spec.retry) == ("t4-small", 600, 1)
     assert spec.labels == {"team": "eval", "name": "nightly"}
     assert spec.expose == [8000]

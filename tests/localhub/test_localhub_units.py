@@ -190,8 +190,8 @@ def test_secrets_never_leave_in_plaintext(localhub: LocalHub, token: str) -> Non
     for path in ("/api/jobs/alice", "/api/scheduled-jobs/alice", f"/api/jobs/alice/{job.id}"):
         assert "plain-value" not in json.dumps(_raw_json(localhub, "GET", path))
     # Not even the database file keeps the value: only a keyed digest is stored.
-    for path in localhub.db_path.parent.glob(localhub.db_path.name + "*"):
-        assert b"plain-value" not in path.read_bytes()
+    for stored in localhub.db_path.parent.glob(localhub.db_path.name + "*"):
+        assert b"plain-value" not in stored.read_bytes()
 
 
 def test_a_spec_stored_before_arch_existed_still_renders() -> None:

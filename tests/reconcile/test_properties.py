@@ -122,7 +122,7 @@ def _request(labels: Any) -> JobRequest:
 
 def foreign(scheduled: list[LiveScheduledJob], runs: list[LiveRun]) -> list[Any]:
     def mine(labels: Any) -> bool:
-        return labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE and labels.get(L.PROJECT) == "demo"
+        return bool(labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE and labels.get(L.PROJECT) == "demo")
 
     return [j for j in scheduled if not mine(j.labels)] + [r for r in runs if not mine(r.labels)]
 
