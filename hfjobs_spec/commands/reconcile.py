@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
-from hfjobs_spec.commands.status import StatusRow, status_rows
 from hfjobs_spec.errors import ProtectedJobError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
@@ -28,6 +27,7 @@ from hfjobs_spec.reconcile.live import DiffOptions, LiveState
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
 from hfjobs_spec.reconcile.secrets import check_secrets, secret_reads, unset_variables
+from hfjobs_spec.reconcile.status import StatusRow, status_rows
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from hfjobs_spec.commands.status import StatusRow, rows_as_dicts
+from hfjobs_spec.reconcile.status import StatusRow, rows_as_dicts
 
 JSON_FORMAT_VERSION = 1
 COLUMNS = ("NAME", "KIND", "NAMESPACE", "SCHEDULE", "NEXT RUN", "LAST RUN", "STAGE", "SYNC", "URL")

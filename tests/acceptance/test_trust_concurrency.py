@@ -56,9 +56,10 @@ def project(root: Path, hub: LocalHub, tmp_path: Path) -> Cli:
 def managed(api: HfApi, project_id: str) -> tuple[Counter[str], Counter[str], int]:
     """Scheduled jobs and runs per manifest name, and the number of locks left behind."""
     scheduled = list(api.list_scheduled_jobs(namespace="acme"))
-    locks = sum(1 for job in scheduled if L.LOCK in (job.job_spec.labels or {}))
-    names = Counter((job.job_spec.labels or {}).get(L.MANIFEST_NAME, "") for job in scheduled
-                    if (job.job_spec.labels or {}).get(L.PROJECT) == project_id and L.LOCK not in (job.job_spec.labels or {}))
+    labels = [job.job_spec.labels or {} for job in scheduled]
+    locks = sum(1 for each in labels if L.LOCK in each)
+    names = Counter(each.get(L.MANIFEST_NAME, "") for each in labels
+                    if each.get(L.PROJECT) == project_id and L.LOCK not in each)
     runs = Counter((run.labels or {}).get(L.MANIFEST_NAME, "") for run in api.list_jobs(namespace="acme")
                    if (run.labels or {}).get(L.PROJECT) == project_id)
     return names, runs, locks
