@@ -22,6 +22,9 @@ ENVIRONMENT = "hfjobs-environment"
 # Hash of the in-place fields (schedule, suspend, labels, protect) as apply last set them: a
 # difference between it and the live values means someone changed the job on the Hub by hand.
 APPLIED = "hfjobs-applied"
+# Replaces PROJECT on the runs of earlier revisions, so that the project's listing holds only the
+# current ones (reconcile.diff.retire); its value is the project the run belonged to.
+RETIRED_FROM = "hfjobs-retired-from"
 # A unique id per create, so a create retried after an ambiguous failure can find its first try.
 OPERATION = "hfjobs-op"
 DEFAULT_ENVIRONMENT = "default"

@@ -188,10 +188,11 @@ def _plan_one_shot(builder: _Builder, spec: JobSpec, runs: list[LiveRun]) -> Non
         latest = active[0] if active else current[-1]
         fields = tuple(label_fields(hub_labels(spec, options.project, options.environment_label), latest.labels))
         for run in superseded:
-            _plan_removed_run(builder, run, f"superseded by run {latest.id}: cancel it")
+            _plan_removed_run(builder, run, f"superseded by run {latest.id}: cancel it", retire_it=True)
         for run in active[1:]:
             _plan_removed_run(builder, run, f"duplicate run of this revision; keeping {latest.id}: cancel it",
                               protected=False)
+        _plan_retired(builder, spec, [run for run in runs if run not in current and not run.active])
         if not fields:
             builder.add(Change(spec.name, "job", "noop", f"run {latest.id} has this revision ({latest.stage})",
                                namespace, live_ids=(latest.id,)))
@@ -210,15 +211,39 @@ def _plan_one_shot(builder: _Builder, spec: JobSpec, runs: list[LiveRun]) -> Non
         fields = replacement_fields(spec, live_view(previous.spec))
         reason = ("forced by --replace: start a new run" if forced
                   else describe_replacement(fields, f"since run {previous.id}: start a new run"))
-    run_op = Operation("run", namespace)
+    # Once the new run exists, the earlier ones leave the project's listing (see `retire`).
+    run_ops = (Operation("run", namespace), *(retire(run) for run in runs))
     if superseded:
         builder.add(Change(spec.name, "job", "replace", f"{reason}; cancel the active run", namespace,
                            fields=fields, live_ids=tuple(run.id for run in superseded),
                            blocked=protect_block(spec) if spec.protect else None,
-                           operations=(*cancels, run_op)))
+                           operations=(*cancels, *run_ops)))
     else:
         builder.add(Change(spec.name, "job", "create", reason, namespace, fields=fields,
-                           live_ids=(previous.id,) if previous else (), operations=(run_op,)))
+                           live_ids=(previous.id,) if previous else (), operations=run_ops))
+
+
+def retire(run: LiveRun) -> Operation:
+    """Relabel a run of an earlier revision so that the project's label filter no longer lists it.
+
+    A plan lists every run carrying the project label, page after page; without this, its wait would
+    grow with every revision ever run. The run keeps all its other labels and stays on the Hub.
+    """
+    labels = {key: value for key, value in run.labels.items() if key != L.PROJECT}
+    labels[L.RETIRED_FROM] = run.labels[L.PROJECT]
+    return Operation("relabel_run", run.namespace, run.id, labels=tuple(sorted(labels.items())))
+
+
+def _plan_retired(builder: _Builder, spec: JobSpec, finished: list[LiveRun]) -> None:
+    """Finished runs of earlier revisions still listed (made before runs were retired): retire them."""
+    if not finished:
+        return
+    count = len(finished)
+    builder.add(Change(spec.name, "job", "update",
+                       f"{count} finished run{'s' if count != 1 else ''} of earlier revisions: relabel them out of "
+                       "the project's listing (they stay on the Hub)", _namespace(spec),
+                       live_ids=tuple(run.id for run in finished),
+                       operations=tuple(retire(run) for run in finished)))
 
 
 # Removals
@@ -236,8 +261,10 @@ def _plan_removed_scheduled(builder: _Builder, job: LiveScheduledJob, reason: st
                        operations=(Operation("delete_scheduled", job.namespace, job.id),)))
 
 
-def _plan_removed_run(builder: _Builder, run: LiveRun, reason: str, *, protected: bool = True) -> None:
-    """Cancel `run`. `protected=False` for a duplicate: the job itself lives on in the run that is kept."""
+def _plan_removed_run(builder: _Builder, run: LiveRun, reason: str, *, protected: bool = True,
+                      retire_it: bool = False) -> None:
+    """Cancel `run` (and `retire_it`, for an earlier revision). `protected=False` for a duplicate: the job
+    itself lives on in the run that is kept."""
     name = run.labels[L.MANIFEST_NAME]
     if not builder.options.prune and "not declared" in reason:
         builder.add(Change(name, "job", "noop", f"{reason}; kept because pruning is off", run.namespace,
@@ -245,7 +272,8 @@ def _plan_removed_run(builder: _Builder, run: LiveRun, reason: str, *, protected
         return
     builder.add(Change(name, "job", "delete", reason, run.namespace, live_ids=(run.id,),
                        blocked=protect_label_block(run.labels) if protected else None,
-                       operations=(Operation("cancel", run.namespace, run.id),)))
+                       operations=(Operation("cancel", run.namespace, run.id),
+                                   *((retire(run),) if retire_it else ()))))
 
 
 def _namespace(spec: JobSpec) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubBadRequestError, HubNotFoundError
 from hfjobs_spec.hub.fake import FakeHub
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
@@ -89,3 +90,25 @@ def test_a_cancel_of_a_vanished_run_is_success(session: Session, hub: FakeHub) -
     write_project(session.root, {})
     hub.fail_next("cancel_job", HubNotFoundError("404: no such job", status=404))
     assert session.apply(allow_empty=True).ok
+
+
+def test_runs_of_earlier_revisions_leave_the_listing_so_plans_do_not_grow_with_history(session: Session,
+                                                                                      hub: FakeHub) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    (first,) = hub.runs
+    hub.finish_run(first)
+    write_project(session.root, {"a": one_shot("smoke", flavor="t4-small")})
+    assert session.apply().ok
+    listed = session.backend.list_jobs("alice", {L.PROJECT: "demo"})
+    assert [run.labels[L.SPEC_HASH] for run in listed] != [] and first not in {run.id for run in listed}
+    # Runs left listed by an earlier version of the tool are retired once, in one update.
+    labels = dict(hub.runs[first].labels)
+    labels[L.PROJECT] = labels.pop(L.RETIRED_FROM)
+    hub.set_job_labels("alice", first, labels)
+    (tidy,) = session.plan().plan.pending
+    assert tidy.action == "update" and "1 finished run of earlier revisions" in tidy.reason
+    assert session.apply().ok
+    assert not session.plan().plan.has_changes
+    assert len(session.backend.list_jobs("alice", {L.PROJECT: "demo"})) == 1
+    assert len(hub.runs) == 2  # nothing was deleted: the history is still on the Hub

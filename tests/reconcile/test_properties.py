@@ -122,7 +122,8 @@ def _request(labels: Any) -> JobRequest:
 
 def foreign(scheduled: list[LiveScheduledJob], runs: list[LiveRun]) -> list[Any]:
     def mine(labels: Any) -> bool:
-        return bool(labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE and labels.get(L.PROJECT) == "demo")
+        ours = labels.get(L.PROJECT) == "demo" or labels.get(L.RETIRED_FROM) == "demo"  # retired runs too
+        return bool(labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE and ours)
 
     return [j for j in scheduled if not mine(j.labels)] + [r for r in runs if not mine(r.labels)]
 

@@ -228,9 +228,14 @@ def test_one_shot_change_cancels_the_active_older_run(session: Session, hub: Fak
     (first,) = hub.runs
     write_project(session.root, {"a": one_shot("smoke", env="{X: '1'}")})
     change = session.plan().plan.pending[0]
-    assert change.action == "replace" and [op.kind for op in change.operations] == ["cancel", "run"]
+    assert change.action == "replace"
+    assert [(op.kind, op.target) for op in change.operations] == [("cancel", first), ("run", None),
+                                                                   ("relabel_run", first)]
     session.apply()
     assert hub.runs[first].stage == "CANCELED" and len(hub.runs) == 2
+    # The earlier revision's run left the project's listing, and stays on the Hub.
+    assert L.PROJECT not in hub.runs[first].labels and hub.runs[first].labels[L.RETIRED_FROM] == "demo"
+    assert [run.id for run in session.backend.list_jobs("alice", {L.PROJECT: "demo"})] != [first]
 
 
 def test_removed_one_shot_cancels_only_active_runs(session: Session, hub: FakeHub) -> None:
