@@ -33,8 +33,9 @@ class GracefulInterrupts:
     land inside the thread pool's own locking and leave a worker waiting forever.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.stop = threading.Event()
+        self._progress = progress
         self._previous: Any = None
 
     def arm(self) -> None:
@@ -49,19 +50,21 @@ class GracefulInterrupts:
     def _first(self, signum: int, frame: object) -> None:
         self.stop.set()
         self.disarm()
-        click.echo("\nStopping: no new change will start; waiting for those in flight (Ctrl-C again to abort).",
-                   err=True)
+        running = self._progress.running if self._progress else 0
+        click.echo(f"\nStopping after the {running} change{'s' if running != 1 else ''} in flight; no new change "
+                   "will start (Ctrl-C again to abort).", err=True)
 
 
 class Progress:
     """Per-change lines as they finish; on a terminal, also a live counter on the last line."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, to_stderr: bool = False) -> None:
         self.total = 0
         self.done = 0
         self.failed = 0
         self.running = 0
-        self.live = sys.stdout.isatty()
+        self.err = to_stderr
+        self.live = (sys.stderr if to_stderr else sys.stdout).isatty()
         self._lock = threading.Lock()
 
     def event(self, event: ChangeEvent) -> None:
@@ -76,12 +79,13 @@ class Progress:
                 self.failed += event.kind == "failed"
             line = event_line(event)
             if self.live:
-                click.echo("\r\033[K", nl=False)
+                click.echo("\r\033[K", nl=False, err=self.err)
             if line:
-                click.echo(line)
+                click.echo(line, err=self.err)
             if self.live:
-                click.echo(f"[{self.done}/{self.total}] {self.running} running, {self.failed} failed", nl=False)
+                click.echo(f"[{self.done}/{self.total}] {self.running} running, {self.failed} failed", nl=False,
+                           err=self.err)
 
     def close(self) -> None:
         if self.live:
-            click.echo("\r\033[K", nl=False)
+            click.echo("\r\033[K", nl=False, err=self.err)

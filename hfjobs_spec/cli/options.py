@@ -154,6 +154,21 @@ def reconcile_settings(glob: GlobalOptions, project: ProjectArgs, reconcile: Rec
     )
 
 
+def replay_options(glob: GlobalOptions, project: ProjectArgs, reconcile: ReconcileArgs) -> list[str]:
+    """The global options that made a plan, to repeat when applying it (same Hub, project, variables)."""
+    merged = project.over(glob.project)
+    args = ["--local"] if reconcile.local or glob.local else []
+    if merged.project_dir is not None:
+        args += ["--project-dir", str(merged.project_dir)]
+    if merged.environment:
+        args += ["-E", merged.environment]
+    for assignment in merged.var:
+        args += ["--var", assignment]
+    for values in merged.values:
+        args += ["--values", str(values)]
+    return args
+
+
 def note(message: str) -> None:
     click.echo(f"note: {message}", err=True)
 

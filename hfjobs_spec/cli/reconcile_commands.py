@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from hfjobs_spec.cli.options import (
     hub_options,
     reconcile_options,
     reconcile_settings,
+    replay_options,
     use_color,
 )
 from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
@@ -49,7 +51,8 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
     else:
         click.echo(render_plan(result, color=use_color()), nl=False)
         if out is not None:
-            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: hfjobs-spec apply {out}")
+            again = shlex.join(["hfjobs-spec", *replay_options(glob, project, reconcile), "apply", str(out)])
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: {again}")
     commands.check_not_blocked(result)
     ctx.exit(EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK)
 
@@ -61,13 +64,15 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
               help="Changes applied at the same time.")
 @click.option("--lock-timeout", callback=duration, default="2m", show_default=True,
               help="How long to wait while another apply of this project environment holds the lock.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the report on stdout as JSON (the plan and progress go to stderr).")
 @reconcile_options
 @click.pass_context
 def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, lock_timeout: float,
-          project: ProjectArgs, reconcile: ReconcileArgs) -> None:
+          fmt: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
     """Make the Hub match the manifests (or carry out a saved PLANFILE)."""
     from hfjobs_spec.commands import reconcile as commands
-    from hfjobs_spec.output.apply import render_report
+    from hfjobs_spec.output.apply import render_report, render_report_json
     from hfjobs_spec.output.plan_text import render_plan
     from hfjobs_spec.reconcile.plan_file import read_plan_file
 
@@ -76,12 +81,13 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     if saved is not None and reconcile.shapes_the_plan:
         raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
                                "belong to `plan`")
-    progress = Progress()
-    interrupts = GracefulInterrupts()
+    as_json = fmt == "json"
+    progress = Progress(to_stderr=as_json)
+    interrupts = GracefulInterrupts(progress)
 
     def confirm(chosen: Plan) -> None:
         if saved is None:  # a saved plan was reviewed when it was made
-            click.echo(render_plan(chosen, color=use_color()))
+            click.echo(render_plan(chosen, color=use_color() and not as_json), err=as_json)
             confirm_or_cancel(auto_approve)
         progress.total = len(chosen.pending)
         interrupts.arm()  # from here on, Ctrl-C lets the changes in flight finish
@@ -92,13 +98,38 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     finally:
         interrupts.disarm()
     progress.close()
-    if outcome.report is None:
+    if as_json:
+        click.echo(render_report_json(outcome.plan, outcome.report), nl=False)
+    elif outcome.report is None:
         click.echo(render_plan(outcome.plan, color=use_color()), nl=False)
+    else:
+        click.echo(render_report(outcome.report), nl=False)
+    if outcome.report is None:
         return
-    click.echo(render_report(outcome.report), nl=False)
     if outcome.report.interrupted:
         ctx.exit(EXIT_INTERRUPTED)
     ctx.exit(EXIT_OK if outcome.report.ok else EXIT_ERROR)
+
+
+@cli.command()
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def show(planfile: Path, fmt: str) -> None:
+    """Render a saved plan (from `plan --out`) without touching the Hub."""
+    from hfjobs_spec.output.plan_json import render_plan_json
+    from hfjobs_spec.output.plan_markdown import render_plan_markdown
+    from hfjobs_spec.output.plan_text import render_plan
+    from hfjobs_spec.reconcile.plan_file import read_plan_file
+
+    saved = read_plan_file(planfile).plan
+    if fmt == "json":
+        click.echo(render_plan_json(saved), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(saved), nl=False)
+    else:
+        click.echo(f"Saved plan {planfile}, made against {saved.hub or 'an unknown Hub'}, namespaces "
+                   f"{', '.join(saved.namespaces) or '-'}.")
+        click.echo(render_plan(saved, color=use_color()), nl=False)
 
 
 @cli.command()

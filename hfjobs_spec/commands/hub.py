@@ -35,6 +35,11 @@ class HubSettings:
     mask: SecretMask | None = None  # told the token, so that no output can show it
 
 
+def hub_identity(settings: HubSettings, backend: HubBackend) -> str:
+    """Which Hub a plan is made against, stably: the embedded one's address changes every run."""
+    return "local (embedded)" if settings.local else backend.endpoint
+
+
 @contextmanager
 def open_backend(settings: HubSettings, project_root: Path, namespaces: Iterable[str]) -> Iterator[HubBackend]:
     """A retrying backend for the duration of the block. `namespaces` are the ones the project uses."""

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from hfjobs_spec import labels as L
-from hfjobs_spec.commands.hub import HubSettings, open_backend
+from hfjobs_spec.commands.hub import HubSettings, hub_identity, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
 from hfjobs_spec.errors import ProtectedJobError
 from hfjobs_spec.hub.port import HubBackend
@@ -92,7 +92,7 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
 
 
 def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, options: DiffOptions,
-              environ: Mapping[str, str]) -> Planned:
+              environ: Mapping[str, str], *, hub: str = "") -> Planned:
     """Read the live state and diff it. Needs no secret value: it lists the variables apply will read."""
     default, resolved = resolve_namespaces(project, specs, backend)
     namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
@@ -100,7 +100,8 @@ def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, o
     plan = diff(resolved, live, options)
     creating = specs_to_create(plan, resolved)
     plan = dataclasses.replace(plan, reads=secret_reads(creating),
-                               unset=unset_variables(creating, environ, backend.token()))
+                               unset=unset_variables(creating, environ, backend.token()),
+                               hub=hub)
     return Planned(project=project, specs=resolved, live=live, plan=plan)
 
 
@@ -143,7 +144,8 @@ def execute(planned: Planned, backend: HubBackend, environ: Mapping[str, str], *
 def run_plan(settings: ReconcileSettings, environ: Mapping[str, str]) -> Plan:
     project, specs = load_specs(settings.manifests, environ)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
-        return make_plan(project, specs, backend, diff_options(settings, project), environ).plan
+        return make_plan(project, specs, backend, diff_options(settings, project), environ,
+                         hub=hub_identity(settings.hub, backend)).plan
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved:
         options = options_of(saved, project) if saved else diff_options(settings, project)
         # Plan inside the lease: a second apply plans only after the first is done, and finds it done.
         with project_lease(project, backend, settings).held():
-            planned = make_plan(project, specs, backend, options, environ)
+            planned = make_plan(project, specs, backend, options, environ, hub=hub_identity(settings.hub, backend))
             if saved is not None:
                 check_same_plan(saved, planned.plan)
             check_not_blocked(planned.plan)

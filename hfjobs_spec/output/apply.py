@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from hfjobs_spec.output.plan_text import VERBS
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent
+from hfjobs_spec.reconcile.plan import Plan
 
 
 def event_line(event: ChangeEvent) -> str | None:
@@ -36,3 +40,21 @@ def render_report(report: ApplyReport) -> str:
     if not report.ok:
         lines.append("Nothing was rolled back. Run apply again: it picks up from the current state on the Hub.")
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def render_report_json(plan: Plan, report: ApplyReport | None) -> str:
+    """The report for scripts: every change with its outcome, and what was not started."""
+    data: dict[str, Any] = {
+        "project": plan.project,
+        "environment": plan.environment,
+        "summary": plan.summary,
+        "ok": report is None or report.ok,
+        "interrupted": bool(report and report.interrupted),
+        "results": [],
+        "not_started": [],
+    }
+    if report is not None:
+        data["results"] = [{"name": r.change.name, "kind": r.change.kind, "action": r.change.action, "ok": r.ok,
+                            "error": r.error, "created": list(r.created)} for r in report.results]
+        data["not_started"] = [{"name": c.name, "kind": c.kind, "action": c.action} for c in report.not_started]
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

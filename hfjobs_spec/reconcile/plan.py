@@ -157,6 +157,7 @@ class Plan:
     live_digest: str
     options: PlanOptions = field(default_factory=PlanOptions)
     reads: tuple[SecretRead, ...] = ()
+    hub: str = ""  # the endpoint the plan was made against ("local" for the embedded Hub)
     # Variables of `reads` that had no value where the plan was made (plan never needs them; apply does).
     unset: tuple[str, ...] = ()
 
@@ -181,6 +182,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
+            "hub": self.hub,
             "project": self.project,
             "environment": self.environment,
             "namespaces": list(self.namespaces),
@@ -205,4 +207,5 @@ class Plan:
             options=PlanOptions.from_dict(data["options"]),
             reads=tuple(SecretRead(**read) for read in data.get("secret_reads", ())),
             unset=tuple(data.get("unset_at_plan", ())),
+            hub=data.get("hub", ""),
         )

@@ -62,10 +62,11 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["format_version", "project", "environment", "namespaces", "desired_digest", "live_digest",
+    "required": ["format_version", "hub", "project", "environment", "namespaces", "desired_digest", "live_digest",
                  "summary", "options", "changes", "secret_reads", "unset_at_plan"],
     "properties": {
         "format_version": {"const": FORMAT_VERSION},
+        "hub": _STRING,
         "project": _STRING,
         "environment": {"type": ["string", "null"]},
         "namespaces": _STRINGS,
@@ -130,6 +131,12 @@ def read_plan_file(path: Path) -> SavedPlan:
 def check_same_plan(saved: SavedPlan, fresh: Plan) -> None:
     """Refuse unless `fresh` is exactly the plan saved: same target, same inputs, same changes."""
     plan = saved.plan
+    if plan.hub != fresh.hub:
+        raise StalePlanError(f"the plan was made against {plan.hub or 'an unknown Hub'}, not {fresh.hub}; "
+                             "nothing was changed")
+    if plan.namespaces != fresh.namespaces:
+        raise StalePlanError(f"the plan was made for namespaces {', '.join(plan.namespaces)}, not "
+                             f"{', '.join(fresh.namespaces)}; nothing was changed")
     if plan.project != fresh.project or plan.environment != fresh.environment:
         raise StalePlanError(
             f"the plan is for project {plan.project!r} environment {plan.environment or 'default'!r}, not "
