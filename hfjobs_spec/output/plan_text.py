@@ -72,9 +72,16 @@ def change_block(change: Change, color: bool) -> list[str]:
 
 def render_plan(plan: Plan, *, color: bool = False) -> str:
     where = f"project {plan.project}, environment {plan.environment or 'default'}"
+    scope = ""
+    if plan.left_out:
+        count = len(plan.left_out)
+        scope = (f"Only the --target jobs were planned; {count} other job{'s' if count != 1 else ''} left out: "
+                 f"{', '.join(plan.left_out[:10])}{', ...' if count > 10 else ''}.\n")
     if not plan.has_changes:
-        return f"{where}: the Hub matches the manifests.\n\n{summary_line(plan)}\n"
-    lines = [f"{where}. Symbols: + create, ~ update in place, -/+ replace, - delete.", ""]
+        matched = "the targeted jobs match the manifests" if plan.left_out else "the Hub matches the manifests"
+        return f"{where}: {matched}.\n{scope}\n{summary_line(plan)}\n"
+    lines = [f"{where}. Symbols: + create, ~ update in place, -/+ replace, - delete.", *([scope.rstrip()] if scope
+                                                                                         else []), ""]
     for change in plan.pending:
         lines += change_block(change, color)
         lines.append("")

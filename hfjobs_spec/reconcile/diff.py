@@ -8,6 +8,7 @@ ownership labels, or of another project or environment, are never looked at.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,10 @@ class _Builder:
 def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> Plan:
     """The plan that makes `live` match `desired`. Every spec must have its namespace resolved."""
     owned = owned_state(live, options)
+    _check_names(desired, owned, options)
+    left_out: tuple[str, ...] = ()
     if options.targets:
-        _check_targets(desired, owned, options.targets)
+        left_out = tuple(sorted({spec.name for spec in desired} - options.targets))
         desired = [spec for spec in desired if spec.name in options.targets]
         owned = LiveState(
             scheduled=tuple(j for j in owned.scheduled if j.labels[L.MANIFEST_NAME] in options.targets),
@@ -89,15 +92,19 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
         desired_digest=desired_digest(desired, options),
         live_digest=live_digest(owned),
         options=options.requested,
+        left_out=left_out,
     )
 
 
-def _check_targets(desired: Sequence[JobSpec], owned: LiveState, targets: frozenset[str]) -> None:
+def _check_names(desired: Sequence[JobSpec], owned: LiveState, options: DiffOptions) -> None:
+    """`--target` and `--replace` must name jobs that exist; a typo is an error, with a suggestion."""
     live: list[LiveScheduledJob | LiveRun] = [*owned.scheduled, *owned.runs]
     known = {spec.name for spec in desired} | {job.labels[L.MANIFEST_NAME] for job in live}
-    unknown = sorted(targets - known)
-    if unknown:
-        raise PlanError(f"--target {', '.join(unknown)}: no such job in the manifests or on the Hub")
+    for flag, names in (("--target", options.targets), ("--replace", options.replace)):
+        for name in sorted(names - known):
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise PlanError(f"{flag} {name}: no such job in the manifests or on the Hub{hint}")
 
 
 def _group(jobs: Iterable[LiveScheduledJob | LiveRun]) -> dict[str, list[Any]]:

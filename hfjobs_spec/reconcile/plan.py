@@ -157,7 +157,8 @@ class Plan:
     live_digest: str
     options: PlanOptions = field(default_factory=PlanOptions)
     reads: tuple[SecretRead, ...] = ()
-    hub: str = ""  # the endpoint the plan was made against ("local" for the embedded Hub)
+    hub: str = ""  # the endpoint the plan was made against ("local (embedded)" for the embedded Hub)
+    left_out: tuple[str, ...] = ()  # declared jobs a --target plan did not look at
     # Variables of `reads` that had no value where the plan was made (plan never needs them; apply does).
     unset: tuple[str, ...] = ()
 
@@ -193,6 +194,7 @@ class Plan:
             "changes": [change.to_dict() for change in self.changes],
             "secret_reads": [read.to_dict() for read in self.reads],
             "unset_at_plan": list(self.unset),
+            "left_out": list(self.left_out),
         }
 
     @classmethod
@@ -208,4 +210,5 @@ class Plan:
             reads=tuple(SecretRead(**read) for read in data.get("secret_reads", ())),
             unset=tuple(data.get("unset_at_plan", ())),
             hub=data.get("hub", ""),
+            left_out=tuple(data.get("left_out", ())),
         )

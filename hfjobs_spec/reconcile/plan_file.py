@@ -63,7 +63,7 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["format_version", "hub", "project", "environment", "namespaces", "desired_digest", "live_digest",
-                 "summary", "options", "changes", "secret_reads", "unset_at_plan"],
+                 "summary", "options", "changes", "secret_reads", "unset_at_plan", "left_out"],
     "properties": {
         "format_version": {"const": FORMAT_VERSION},
         "hub": _STRING,
@@ -86,6 +86,7 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
             "properties": {"job": _STRING, "name": _STRING, "variable": _STRING, "source": _STRING},
         }},
         "unset_at_plan": _STRINGS,
+        "left_out": _STRINGS,
     },
 }
 # Whether a variable was set where the plan was made says nothing about the plan itself.

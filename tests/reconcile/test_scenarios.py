@@ -265,6 +265,15 @@ def test_target_limits_the_plan(session: Session) -> None:
     assert session.actions(targets=("two",)) == {"two": "create"}
     with pytest.raises(PlanError, match="no such job"):
         session.plan(targets=("three",))
+    with pytest.raises(PlanError, match="--target tow: no such job in the manifests or on the Hub; did you mean 'two'"):
+        session.plan(targets=("tow",))
+    with pytest.raises(PlanError, match="--replace onee: .*did you mean 'one'"):
+        session.plan(replace=("onee",))
+    session.apply()
+    targeted = session.plan(targets=("two",)).plan
+    assert targeted.left_out == ("one",)
+    assert "the targeted jobs match the manifests.\nOnly the --target jobs were planned; 1 other job left out: one." \
+        in render_plan(targeted)
 
 
 def test_environments_own_separate_jobs(session: Session, hub: FakeHub) -> None:
