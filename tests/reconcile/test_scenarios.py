@@ -267,7 +267,7 @@ def test_target_limits_the_plan(session: Session) -> None:
         session.plan(targets=("three",))
     with pytest.raises(PlanError, match="--target tow: no such job in the manifests or on the Hub; did you mean 'two'"):
         session.plan(targets=("tow",))
-    with pytest.raises(PlanError, match="--replace onee: .*did you mean 'one'"):
+    with pytest.raises(PlanError, match=r"--replace onee: .*did you mean 'one'"):
         session.plan(replace=("onee",))
     session.apply()
     targeted = session.plan(targets=("two",)).plan
