@@ -18,7 +18,13 @@ from hfjobs_spec.errors import ProjectError
 @project_options
 @click.pass_context
 def validate(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: ProjectArgs) -> None:
-    """Check manifests (default: the project's jobs_dir). Exit 0 if valid, 1 if not."""
+    """Check manifests (default: the project's jobs_dir). Exit 0 if valid, 1 if not.
+
+    \b
+    Examples:
+      hfjobs-spec validate
+      hfjobs-spec validate jobs/train.yaml --format github
+    """
     from hfjobs_spec.commands import manifests
     from hfjobs_spec.output import validation as report
 
@@ -45,7 +51,13 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: 
 @project_options
 @click.pass_context
 def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: ProjectArgs) -> None:
-    """Print the fully rendered, normalised jobs (secrets as references, never values)."""
+    """Print the fully rendered, normalised jobs (secrets as references, never values).
+
+    \b
+    Examples:
+      hfjobs-spec render -E prod
+      hfjobs-spec render jobs/eval.yaml --var model=gpt2 --format json
+    """
     from hfjobs_spec.commands import manifests
     from hfjobs_spec.output import specs as output
 
@@ -56,7 +68,13 @@ def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: Pr
 @cli.command()
 @click.argument("kind", type=click.Choice(["job", "project"]), default="job")
 def schema(kind: str) -> None:
-    """Print the JSON Schema of a job manifest (default) or of hfjobs.yaml."""
+    """Print the JSON Schema of a job manifest (default) or of hfjobs.yaml.
+
+    \b
+    Examples:
+      hfjobs-spec schema > job.schema.json
+      hfjobs-spec schema project
+    """
     from hfjobs_spec.manifest.schema import schema_text
 
     click.echo(schema_text(kind), nl=False)

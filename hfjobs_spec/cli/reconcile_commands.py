@@ -33,7 +33,13 @@ from hfjobs_spec.reconcile.plan import Plan
 @click.pass_context
 def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: bool, project: ProjectArgs,
          reconcile: ReconcileArgs) -> None:
-    """Show what apply would change on the Hub, field by field."""
+    """Show what apply would change on the Hub, field by field.
+
+    \b
+    Examples:
+      hfjobs-spec plan --detailed-exitcode
+      hfjobs-spec -E prod plan --out plan.json
+    """
     from hfjobs_spec.commands import reconcile as commands
     from hfjobs_spec.output.plan_json import render_plan_json
     from hfjobs_spec.output.plan_markdown import render_plan_markdown
@@ -70,7 +76,14 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
 @click.pass_context
 def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, lock_timeout: float,
           fmt: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
-    """Make the Hub match the manifests (or carry out a saved PLANFILE)."""
+    """Make the Hub match the manifests (or carry out a saved PLANFILE, if it still holds).
+
+    \b
+    Examples:
+      hfjobs-spec apply
+      hfjobs-spec apply plan.json
+      hfjobs-spec --local apply --auto-approve --replace smoke
+    """
     from hfjobs_spec.commands import reconcile as commands
     from hfjobs_spec.output.apply import render_report, render_report_json
     from hfjobs_spec.output.plan_text import render_plan
@@ -115,7 +128,13 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
 @click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 def show(planfile: Path, fmt: str) -> None:
-    """Render a saved plan (from `plan --out`) without touching the Hub."""
+    """Render a saved plan (from `plan --out`) without touching the Hub.
+
+    \b
+    Examples:
+      hfjobs-spec show plan.json
+      hfjobs-spec show plan.json --format markdown
+    """
     from hfjobs_spec.output.plan_json import render_plan_json
     from hfjobs_spec.output.plan_markdown import render_plan_markdown
     from hfjobs_spec.output.plan_text import render_plan
@@ -137,7 +156,13 @@ def show(planfile: Path, fmt: str) -> None:
 @hub_options
 @click.pass_context
 def status(ctx: click.Context, /, fmt: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
-    """Every managed job on the Hub: kind, schedule, next run, last run and its URL."""
+    """Every managed job on the Hub: kind, schedule, next run, last run and its URL.
+
+    \b
+    Examples:
+      hfjobs-spec status
+      hfjobs-spec -E prod status --format json
+    """
     from hfjobs_spec.commands.reconcile import run_status
     from hfjobs_spec.output.status import render_status, render_status_json
 
@@ -150,7 +175,12 @@ def status(ctx: click.Context, /, fmt: str, project: ProjectArgs, reconcile: Rec
 @hub_options
 @click.pass_context
 def force_unlock(ctx: click.Context, /, lock_id: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
-    """Remove the apply lock LOCK_ID left by an apply that died (the id is in the waiting message)."""
+    """Remove the apply lock LOCK_ID left by an apply that died (the id is in the waiting message).
+
+    \b
+    Example:
+      hfjobs-spec force-unlock 6b0f3c0b50f7ea790181d4b5
+    """
     from hfjobs_spec.commands.reconcile import run_force_unlock
 
     lock = run_force_unlock(reconcile_settings(globals_of(ctx), project, reconcile), os.environ, lock_id)
