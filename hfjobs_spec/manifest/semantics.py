@@ -13,7 +13,7 @@ from croniter import croniter
 
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestIssue
-from hfjobs_spec.manifest.schema import SCHEDULE_ALIASES
+from hfjobs_spec.manifest.schema import MAX_TIMEOUT_SECONDS, SCHEDULE_ALIASES, TIMEOUT_TOO_LONG
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 # Linux caps one environment string at 128 KiB; base64 grows a script by a third.
@@ -67,14 +67,19 @@ class ScriptReader:
         return ScriptFile(path=posix, content=text, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def parse_timeout(value: int | str) -> int:
-    """`90` -> 90, `"30m"` -> 1800, `"1.5h"` -> 5400 (truncated to whole seconds, like the Hub client)."""
+def timeout_seconds(value: int | str) -> float:
+    """`90` -> 90, `"30m"` -> 1800, `"1.5h"` -> 5400.0; `inf` for absurd text (`"999...9d"`), never an error."""
     if isinstance(value, int):
         return value
     unit = value[-1]
     if unit in _UNIT_SECONDS:
-        return int(float(value[:-1]) * _UNIT_SECONDS[unit])
-    return int(float(value))
+        return float(value[:-1]) * _UNIT_SECONDS[unit]
+    return float(value)
+
+
+def parse_timeout(value: int | str) -> int:
+    """A validated timeout in whole seconds (truncated, like the Hub client: `"0.5m"` -> 30)."""
+    return int(timeout_seconds(value))
 
 
 def normal_mount_path(path: str) -> str:
@@ -94,8 +99,12 @@ def semantic_issues(doc: Located, scripts: ScriptReader) -> list[ManifestIssue]:
     if schedule is not None and not _valid_schedule(schedule):
         found.append((("schedule",), f"{schedule!r} is not a valid cron expression (5 fields, UTC) "
                                      f"or one of {', '.join(SCHEDULE_ALIASES)}", False))
-    if "timeout" in data and parse_timeout(data["timeout"]) < 1:
-        found.append((("timeout",), "must be at least 1 second", False))
+    if "timeout" in data:
+        seconds = timeout_seconds(data["timeout"])
+        if seconds < 1:
+            found.append((("timeout",), "must be at least 1 second", False))
+        elif seconds > MAX_TIMEOUT_SECONDS:
+            found.append((("timeout",), TIMEOUT_TOO_LONG, False))
     script = data.get("script")
     if script is not None:
         if script.startswith("http://"):
@@ -137,12 +146,19 @@ def _env_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
 
 
 def _label_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
-    return [
+    found: list[tuple[Path_, str, bool]] = [
         (("labels", key), f"label key {key!r} is reserved: hfjobs-spec sets '{labels.HUB_NAME}' and the "
                           f"'{labels.RESERVED_PREFIX}*' labels itself", True)
         for key in data.get("labels", {})
         if labels.is_reserved(key)
     ]
+    # The schema's maxLength covers text only; a number becomes its digits.
+    found += [
+        (("labels", key), f"must be at most {labels.LABEL_MAX_LENGTH} characters", False)
+        for key, value in data.get("labels", {}).items()
+        if isinstance(value, int) and len(str(value)) > labels.LABEL_MAX_LENGTH
+    ]
+    return found
 
 
 def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:

@@ -322,3 +322,47 @@ def test_importtime_of_validate_shows_no_hub_client() -> None:
     assert result.returncode == 0
     assert "hfjobs_spec.manifest" in result.stderr
     assert "huggingface_hub" not in result.stderr
+
+
+# -- hostile input: every bad value is a located error, never a crash ----------------------------------------
+
+CRASH_MARKERS = ("Traceback", "Unexpected error", "This is a bug")
+HUGE = "9" * 5000
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """Exit 1 with each `expected` line printed, and no sign of a crash."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    for line in expected:
+        assert line in output.splitlines(), f"{line!r} not in:\n{output}"
+    for marker in CRASH_MARKERS:
+        assert marker not in output, output
+
+
+def test_attempts_and_timeout_are_bounded(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "many": VALID_JOB.format(name="many") + "attempts: 11\n",
+        "long": VALID_JOB.format(name="long") + "timeout: 604801\n",
+        "days": VALID_JOB.format(name="days") + "timeout: 8d\n",
+        "hours": VALID_JOB.format(name="hours") + "timeout: 168.5h\n",
+        "absurd": VALID_JOB.format(name="absurd") + f"timeout: '{HUGE}d'\n",
+        "float": VALID_JOB.format(name="float") + "timeout: 90.0\nattempts: 2.0\n",
+        "edge": VALID_JOB.format(name="edge") + "timeout: 7d\nattempts: 10\n",
+    })
+    too_long = "timeout: must be at most 7d (604,800 seconds)"
+    assert_refused(
+        python_m("validate", cwd=root),
+        "jobs/many.yaml:5:11: error: attempts: must be at most 10",
+        f"jobs/long.yaml:5:10: error: {too_long}",
+        f"jobs/days.yaml:5:10: error: {too_long}",
+        f"jobs/hours.yaml:5:10: error: {too_long}",
+        f"jobs/absurd.yaml:5:10: error: {too_long}",
+        "jobs/float.yaml:5:10: error: timeout: must be an integer or a string, not a number",
+        "jobs/float.yaml:6:11: error: attempts: must be an integer, not a number",
+        "7 errors in 6 of 7 files",
+    )
+    edge = python_m("render", "--format", "json", "jobs/edge.yaml", cwd=root)
+    assert edge.returncode == 0, edge.stderr
+    assert {k: json.loads(edge.stdout)["jobs"][0][k] for k in ("timeout", "attempts")} == {"timeout": 604800,
+                                                                                          "attempts": 10}

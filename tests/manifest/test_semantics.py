@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from hfjobs_spec.manifest.semantics import MAX_INLINE_SCRIPT_BYTES, ScriptFile, ScriptReader, parse_timeout
+from hfjobs_spec.manifest.semantics import (
+    MAX_INLINE_SCRIPT_BYTES,
+    ScriptFile,
+    ScriptReader,
+    parse_timeout,
+    timeout_seconds,
+)
 from tests.manifest.helpers import PROJECT_HEADER, TOKEN, check, messages, specs, write_project
 
 IMAGE_JOB = "apiVersion: hfjobs/v1\nname: {name}\nimage: python:3.12\ncommand: [python, -V]\n"
@@ -20,6 +26,11 @@ IMAGE_JOB = "apiVersion: hfjobs/v1\nname: {name}\nimage: python:3.12\ncommand: [
 )
 def test_parse_timeout(value: int | str, seconds: int) -> None:
     assert parse_timeout(value) == seconds
+
+
+def test_timeout_seconds_of_absurd_text_is_infinite_not_a_crash() -> None:
+    assert timeout_seconds("9" * 5000 + "d") == float("inf")
+    assert timeout_seconds("9" * 5000) == float("inf")
 
 
 def test_script_reader(tmp_path: Path) -> None:
@@ -162,3 +173,18 @@ def test_mount_paths(tmp_path: Path, mounts: list[str], ok: bool) -> None:
     volumes = "".join(f"  - {{type: bucket, source: o/b{i}, mount_path: '{m}'}}\n" for i, m in enumerate(mounts))
     root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + "volumes:\n" + volumes})
     assert check(root).ok is ok, messages(root)
+
+
+@pytest.mark.parametrize(("label", "ok"), [("9" * 100, True), ("9" * 101, False), ("-" + "9" * 99, True)])
+def test_a_number_as_a_label_value_fits_the_label_length(tmp_path: Path, label: str, ok: bool) -> None:
+    root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + f"labels: {{n: {label}}}\n"})
+    expected = [] if ok else ["jobs/a.yaml:5:13: error: labels.n: must be at most 100 characters"]
+    assert messages(root) == expected
+
+
+@pytest.mark.parametrize(("timeout", "ok"), [(604800, True), ("7d", True), ("168h", True), ("10080m", True),
+                                             (604801, False), ("7.01d", False), ("169h", False), ("604801s", False)])
+def test_timeouts_are_at_most_seven_days(tmp_path: Path, timeout: int | str, ok: bool) -> None:
+    root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + f"timeout: {timeout}\n"})
+    expected = [] if ok else ["jobs/a.yaml:5:10: error: timeout: must be at most 7d (604,800 seconds)"]
+    assert messages(root) == expected
