@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
-from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, read_text
+from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
 
 PROJECT_FILE = "hfjobs.yaml"
 _VALIDATOR = make_validator(project_schema())
@@ -168,17 +166,21 @@ def parse_var(assignment: str) -> dict[str, Any]:
     key, sep, raw = assignment.partition("=")
     parts = key.strip().split(".")
     if not sep or not all(part.isidentifier() for part in parts):
-        raise ProjectError(f"--var {assignment!r}: expected KEY=VALUE with KEY like name or section.name")
+        raise ProjectError(f"--var {_quoted(assignment)}: expected KEY=VALUE with KEY like name or section.name")
     try:
-        value: Any = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        value = raw
-    if isinstance(value, (dict, list)) or not isinstance(value, (str, int, float, bool, type(None))):
-        value = raw  # structure only comes from --values files; a flow-looking string stays a string
+        value = parse_scalar(raw)  # structure only comes from --values files: `[1, 2]` stays text
+    except YamlError as exc:
+        raise ProjectError(f"--var {key.strip()}: {exc.issue.message}") from None
     result: dict[str, Any] = {parts[-1]: value}
     for part in reversed(parts[:-1]):
         result = {part: result}
     return result
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    """`text` for a message: quoted and shortened."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -147,6 +147,8 @@ class Renderer:
             message = f"unsafe template: {exc}"
         elif isinstance(exc, RecursionError):
             message = "template refused: it calls itself too deeply"
+        elif isinstance(exc, OverflowError):
+            message = "template refused: a number is too large"
         elif isinstance(exc, UndefinedError):
             message = f"undefined in template: {_explain_undefined(str(exc), self.context.vars)}"
         elif isinstance(exc, (_EnvLookupError, _NotData)):

@@ -20,6 +20,10 @@ MAX_FILE_BYTES = 1_000_000
 MAX_NODES_PER_DOCUMENT = 20_000
 # Far deeper than any manifest, far shallower than Python's recursion limit.
 MAX_DEPTH = 64
+# Numbers written in YAML, and numbers templates compute, have at most this many digits. Far below
+# Python's 4,300-digit limit on int/str conversion (past it int() and str() raise), and it keeps
+# YAML 1.1's base-60 integers (`1:30:00`), whose construction is quadratic, cheap.
+MAX_NUMBER_DIGITS = 1_000
 
 Path_ = tuple[str | int, ...]
 
@@ -34,6 +38,8 @@ _STANDARD_TAG = "tag:yaml.org,2002:"
 # Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
 _AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
 _TOO_DEEP = f"document is nested too deeply (at most {MAX_DEPTH} levels)"
+_TOO_LONG_NUMBER = (f"number is longer than {MAX_NUMBER_DIGITS:,} characters; "
+                    "write it in quotes to keep it as text")
 _NATIVE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
            "tag:yaml.org,2002:null"}
 
@@ -189,8 +195,10 @@ class _Builder:
                 self.located.block_scalars.add(path)
             return str(node.value)
         if node.tag in _NATIVE:
+            if len(node.value) > MAX_NUMBER_DIGITS:
+                raise self._fail(node, path, _TOO_LONG_NUMBER)
             self.located.scalar_text[path] = str(node.value)
-            return _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
+            return _native(node)
         tag = "!!" + node.tag.removeprefix(_STANDARD_TAG) if node.tag.startswith(_STANDARD_TAG) else node.tag
         raise self._fail(node, path, f"unsupported YAML tag {tag!r}; manifests hold plain data only")
 
@@ -231,6 +239,30 @@ class _Builder:
                     copy.merged = True  # type: ignore[attr-defined]
                     merged.append((copy, inner_value))
         return explicit + merged
+
+
+def _native(node: yaml.Node) -> Any:
+    """A number, boolean or null, as PyYAML's safe loader reads it (YAML 1.1: `yes`, `0x1f`, `1:30`)."""
+    return _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
+
+
+def parse_scalar(text: str) -> Any:
+    """`text` read as one YAML scalar, typed like a manifest value (`3` is a number, `'3'` text).
+
+    Anything that is not a plain scalar (a list, a mapping, a date, invalid YAML) is `text` itself:
+    structure only comes from files. A number too long to be one raises `YamlError`.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(node, yaml.ScalarNode):
+        return text
+    if node.tag in _NATIVE:
+        if len(node.value) > MAX_NUMBER_DIGITS:
+            raise YamlError(ManifestIssue("", 0, 0, "", _TOO_LONG_NUMBER))
+        return _native(node)
+    return str(node.value) if node.tag == _STR else text
 
 
 def format_path(path: Path_) -> str:

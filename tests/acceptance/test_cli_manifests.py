@@ -340,6 +340,49 @@ def assert_refused(result: subprocess.CompletedProcess[str], *expected: str) -> 
         assert marker not in output, output
 
 
+@pytest.mark.parametrize(
+    ("files", "args", "expected"),
+    [
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + f"env: {{A: {HUGE}}}\n"}, [],
+         "jobs/a.yaml:5:10: error: env.A: number is longer than 1,000 characters; write it in quotes to keep it as "
+         "text"),
+        ({"hfjobs.yaml": PROJECT_HEADER + f"vars: {{n: {HUGE}}}\n"}, [],
+         "hfjobs.yaml:3:11: error: vars.n: number is longer than 1,000 characters; write it in quotes to keep it as "
+         "text"),
+        ({"v.yaml": f"n: {HUGE}\n"}, ["--values", "v.yaml"],
+         "v.yaml:1:4: error: n: number is longer than 1,000 characters; write it in quotes to keep it as text"),
+        ({}, ["--var", f"n={HUGE}"],
+         "Error: --var n: number is longer than 1,000 characters; write it in quotes to keep it as text"),
+        # This one used to pass validate and crash render (a 12,000-digit int has no decimal text in Python).
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + "attempts: '{{ (2**200)**200 }}'\n"}, [],
+         "jobs/a.yaml:5:11: error: attempts: template refused: the power would have more than 1,000 digits"),
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + f"env: {{A: '{{{{ {' * '.join(['10**250'] * 5)} }}}}'}}\n"},
+         [], "jobs/a.yaml:5:10: error: env.A: template refused: the product would have more than 1,000 digits"),
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + "env: {A: '{{ 2**(2**40) }}', B: '{{ 10**(10**9) }}'}\n"}, [],
+         "jobs/a.yaml:5:10: error: env.A: template refused: exponent 1099511627776 is too large"),
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + "env: {B: '{{ 10**(10**9) }}'}\n"}, [],
+         "jobs/a.yaml:5:10: error: env.B: template refused: exponent 1000000000 is too large"),
+    ],
+    ids=["manifest", "project-vars", "values-file", "var", "template-power", "template-product", "tower-2",
+         "tower-10"],
+)
+def test_numbers_too_long_for_python_are_located_errors(tmp_path: Path, files: dict[str, str], args: list[str],
+                                                       expected: str) -> None:
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a")}, files=files)
+    assert_refused(python_m(*args, "validate", cwd=root), expected)
+    if "template" in expected:  # these passed validate, then crashed render
+        assert_refused(python_m(*args, "render", cwd=root), expected)
+
+
+def test_power_towers_evaluate_left_to_right_and_stay_small(tmp_path: Path) -> None:
+    """Jinja reads `2**2**40` as `(2**2)**40`: cheap, and not refused. The sandbox bounds the other reading."""
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a") +
+                                    "env: {A: '{{ 2**2**40 }}', B: '{{ 10**10**9 }}'}\n"})
+    result = python_m("render", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["jobs"][0]["env"] == {"A": str(4**40), "B": str(10**90)}
+
+
 def test_attempts_and_timeout_are_bounded(tmp_path: Path) -> None:
     root = write_project(tmp_path, {
         "many": VALID_JOB.format(name="many") + "attempts: 11\n",

@@ -207,3 +207,9 @@ def test_namespace_precedence_job_over_environment_over_project(tmp_path: Path) 
     }, project=VARS_PROJECT)
     assert {n: s.namespace for n, s in specs(tmp_path).items()} == {"a": "base-ns", "b": "own-ns"}
     assert {n: s.namespace for n, s in specs(tmp_path, environment="prod").items()} == {"a": "prod-ns", "b": "own-ns"}
+
+
+def test_a_var_too_long_to_be_a_number_is_a_project_error() -> None:
+    with pytest.raises(ProjectError, match=r"^--var n: number is longer than 1,000 characters; write it in quotes"):
+        parse_var("n=" + "9" * 5000)
+    assert parse_var("n='" + "9" * 5000 + "'") == {"n": "9" * 5000}

@@ -223,6 +223,16 @@ RESOURCE_BOMBS = [
     "{% macro g(n) %}{% if n %}{{ g(n-1) }}{{ g(n-1) }}{% endif %}{% endmacro %}{{ g(40) }}",
     "{{ 'x'.encode() * 10**9 }}",
     "{{ 'x'.translate({120: 'y' * 90000}) * 2 }}",
+    # Numbers past 1,000 digits: Python cannot even print one past 4,300 digits.
+    "{{ (2**200)**200 }}",
+    "{{ 2**(2**40) }}",
+    "{{ 10**(10**9) }}",
+    "{{ 10**300 * 10**300 * 10**300 * 10**300 }}",
+    "{{ [10**300 * 10**300 * 10**300] }}",
+    "{{ (10**300 * 10**300 * 10**300 + 10**900 * 9) * 2 }}",
+    "{{ ('f' * 900) | int(base=16) }}",
+    "{{ range(10**100) }}",
+    "{{ 2.0 ** 2000 }}",
 ]
 
 
@@ -268,3 +278,15 @@ def test_native_results_are_recorded_for_clearer_type_errors() -> None:
     rendered, issues = renderer().render(doc)
     assert issues == []
     assert rendered.native_templates == {("a",), ("c", 1)}
+
+
+def test_numbers_up_to_a_thousand_digits_render_and_larger_ones_are_refused() -> None:
+    assert value("{{ (10**111) ** 9 }}") == 10**999
+    assert value("x{{ (10**111) ** 9 * 9 }}") == "x" + str(9 * 10**999)
+    assert value("{{ -(10**111) ** 9 * 9 - 1 }}") == -(9 * 10**999) - 1
+    assert error("{{ (10**111) ** 9 * 10**2 }}") == "template refused: the product would have more than 1,000 digits"
+    assert error("{{ (10**250) ** 5 }}") == "template refused: the power would have more than 1,000 digits"
+    # Built without `*` or `**` (a sum), it is still measured before it is used or returned.
+    assert error("{{ (10**111) ** 9 * 9 + (10**111) ** 9 * 9 }}") == (
+        "template refused: a number would have more than 1,000 digits")
+    assert error("{{ (10**111) ** 9 * 10 }}") == "template refused: a number would have more than 1,000 digits"
