@@ -40,11 +40,11 @@ class LoadResult:
 def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
                    environ: Mapping[str, str]) -> LoadResult:
     """Load the given files or folders (default: the project's jobs_dir) into canonical specs."""
-    files = iter_manifest_files(project, paths, cwd)
+    issues: list[ManifestIssue] = []
+    files = iter_manifest_files(project, paths, cwd, refused=issues)
     renderer = Renderer(RenderContext(vars=project.vars, project=project.id,
                                       environment=project.environment, environ=environ))
     scripts = ScriptReader(project.root)
-    issues: list[ManifestIssue] = []
     specs: list[JobSpec] = []
     first_seen: dict[str, SourceRef] = {}
     for file in files:

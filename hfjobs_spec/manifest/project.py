@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
+from hfjobs_spec.manifest import safe_paths
 from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
@@ -79,8 +80,10 @@ class Project:
 
 def find_project_root(options: ProjectOptions) -> Path:
     if options.project_dir is not None:
-        root = (options.cwd / options.project_dir).resolve()
-        if not (root / PROJECT_FILE).is_file():
+        root = safe_paths.resolve(options.cwd / options.project_dir)
+        if isinstance(root, str):
+            raise ProjectError(f"--project-dir {_quoted(str(options.project_dir))} {root}")
+        if safe_paths.kind(root / PROJECT_FILE) != "file":
             raise ProjectError(f"no {PROJECT_FILE} in {options.project_dir}")
         return root
     here = options.cwd.resolve()
@@ -97,8 +100,10 @@ def load_project(options: ProjectOptions) -> Project:
     """Find, parse and validate the project file and apply the chosen environment and variables."""
     root = find_project_root(options)
     display = PROJECT_FILE
+    if isinstance(safe_paths.confined(root / PROJECT_FILE, root), str):
+        raise ProjectError(f"{display} is a symlink to a file outside the project; it must be a file in it")
     located = _parse_single(root / PROJECT_FILE, display)
-    issues = schema_issues(_VALIDATOR, located)
+    issues = schema_issues(_VALIDATOR, located) or _jobs_dir_issues(located, root)
     if issues:
         raise ManifestErrors(issues)
     data: dict[str, Any] = located.data
@@ -139,6 +144,24 @@ def load_project(options: ProjectOptions) -> Project:
     )
 
 
+def _jobs_dir_issues(located: Located, root: Path) -> list[ManifestIssue]:
+    """jobs_dir must be a folder inside the project: a pull request must not point it elsewhere."""
+    jobs_dir: str = located.data.get("jobs_dir", DEFAULT_JOBS_DIR)
+    if "\x00" in jobs_dir:
+        problem = safe_paths.NUL_MESSAGE
+    elif Path(jobs_dir).is_absolute():
+        problem = "must be a folder relative to the project root, not an absolute path"
+    else:
+        resolved = safe_paths.confined(root / jobs_dir, root)
+        problem = resolved if isinstance(resolved, str) else ""
+    if not problem:
+        return []
+    if "jobs_dir" not in located.data:  # the default `jobs` is itself a symlink out of the project
+        return [ManifestIssue(located.start.file, 1, 1, "jobs_dir", f"the default {jobs_dir!r} {problem}")]
+    position = located.position(("jobs_dir",))
+    return [ManifestIssue(position.file, position.line, position.column, "jobs_dir", problem)]
+
+
 def _parse_single(path: Path, display: str) -> Located:
     try:
         documents = list(parse_documents(read_text(str(path), display), display))
@@ -152,6 +175,8 @@ def _parse_single(path: Path, display: str) -> Located:
 
 
 def _load_values_file(path: Path, display: str) -> dict[str, Any]:
+    if "\x00" in display:
+        raise ProjectError(f"--values {_quoted(display)}: the path {safe_paths.NUL_MESSAGE}")
     if not path.is_file():
         raise ProjectError(f"--values file {display} does not exist")
     located = _parse_single(path, display)
@@ -194,20 +219,58 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def iter_manifest_files(project: Project, paths: Sequence[Path], cwd: Path) -> list[Path]:
-    """The YAML files to load: the given files and folders (recursively), or the project's jobs_dir."""
+def iter_manifest_files(project: Project, paths: Sequence[Path], cwd: Path, *,
+                        refused: list[ManifestIssue] | None = None) -> list[Path]:
+    """The YAML files to load: the given files and folders (recursively), or the project's jobs_dir.
+
+    A file found in a folder of the project must resolve inside the project: a symlink committed
+    to jobs/ must not make validate read, and render print, a file from elsewhere on the machine.
+    Such files, and given paths that cannot be looked up, are left out with an issue in `refused`.
+    """
+    refused = [] if refused is None else refused
+    for given in paths:
+        if "\x00" in str(given):
+            raise ProjectError(f"path {_quoted(str(given))} {safe_paths.NUL_MESSAGE}")
     targets = [cwd / p for p in paths] if paths else [project.root / project.jobs_dir]
-    if not paths and not targets[0].is_dir():
+    if not paths and safe_paths.kind(targets[0]) != "folder":
         # A typo in jobs_dir must not read as "no jobs" (which plan would turn into deletions).
         raise ProjectError(f"jobs_dir {project.jobs_dir!r} is not a folder in {project.root}; fix jobs_dir in "
                            f"{project.file}, or keep an empty folder (with a .gitkeep) to declare no jobs")
-    found: list[Path] = []
+    found: dict[Path, Path] = {}  # resolved -> as found
     for target in targets:
-        if target.is_dir():
-            found.extend(p for p in target.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        elif target.exists() or paths:
-            found.append(target)
-    unique = {p.resolve(): p for p in found}
-    for resolved, given in unique.items():
+        target_kind = safe_paths.kind(target)
+        if target_kind == "folder":
+            _walk_folder(project, target, found, refused)
+        elif target_kind != "missing" or paths:
+            resolved = safe_paths.resolve(target)
+            if isinstance(resolved, str):
+                refused.append(ManifestIssue(_shown_path(target, project.root), 1, 1, "",
+                                             f"cannot read file: the path {resolved}"))
+            else:
+                found.setdefault(resolved, target)
+    for resolved, given in found.items():
         project._remember(given, resolved)  # each file is resolved once, however often it is shown
-    return sorted(unique, key=project.display)
+    return sorted(found, key=project.display)
+
+
+def _walk_folder(project: Project, folder: Path, found: dict[Path, Path], refused: list[ManifestIssue]) -> None:
+    scope = safe_paths.resolve(folder)
+    # A folder outside the project was named on the command line: its own files are fair game.
+    boundary = project.root if isinstance(scope, str) or scope.is_relative_to(project.root) else scope
+    for path in folder.rglob("*"):
+        if path.suffix not in (".yaml", ".yml") or safe_paths.kind(path) != "file":
+            continue
+        resolved = safe_paths.confined(path, boundary)
+        if isinstance(resolved, str):
+            refused.append(ManifestIssue(_shown_path(path, project.root), 1, 1, "",
+                                         "is a symlink to a file outside the project; manifests must live in it"))
+        else:
+            found.setdefault(resolved, path)
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    """A path that could not be resolved, as messages show it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

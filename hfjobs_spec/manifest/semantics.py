@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from croniter import croniter
 
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.manifest import safe_paths
 from hfjobs_spec.manifest.schema import MAX_TIMEOUT_SECONDS, SCHEDULE_ALIASES, TIMEOUT_TOO_LONG
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
@@ -47,16 +49,30 @@ class ScriptReader:
         return self._cache[relative]
 
     def _read(self, relative: str) -> ScriptFile | str:
+        if "\x00" in relative:
+            return f"the path {safe_paths.NUL_MESSAGE}"
         if Path(relative).is_absolute():
             return "must be a path relative to the repository root (or an https:// URL)"
-        target = (self.root / relative).resolve()
+        # Resolved first, so that `..` and symlinks (of the file or of any folder on the way) are
+        # judged by where they lead: a script is shipped inline, so it must never be read from outside.
+        target = safe_paths.resolve(self.root / relative)
+        if isinstance(target, str):
+            return f"the path {target}"
         if not target.is_relative_to(self.root):
             return "must stay inside the repository"
-        if not target.is_file():
-            return f"file {relative!r} does not exist (paths are relative to the repository root)"
-        raw = target.read_bytes()
+        found = safe_paths.kind(target)
+        if found == "missing":
+            return f"file {_quoted(relative)} does not exist (paths are relative to the repository root)"
+        if found != "file":  # a folder, or a FIFO or device, which reading would block on
+            return f"{_quoted(relative)} is not a file"
+        try:
+            with target.open("rb") as handle:
+                raw = handle.read(MAX_INLINE_SCRIPT_BYTES + 1)  # a huge file is never read whole
+                size = os.fstat(handle.fileno()).st_size
+        except OSError as exc:
+            return f"cannot read {_quoted(relative)}: {exc.strerror or exc}"
         if len(raw) > MAX_INLINE_SCRIPT_BYTES:
-            return (f"script is {len(raw):,} bytes; local scripts are shipped inline and must be at most "
+            return (f"script is {size:,} bytes; local scripts are shipped inline and must be at most "
                     f"{MAX_INLINE_SCRIPT_BYTES:,} bytes: publish it at an https:// URL "
                     "or mount it with a volume")
         try:
@@ -65,6 +81,11 @@ class ScriptReader:
             return "script is not UTF-8 text"
         posix = target.relative_to(self.root).as_posix()
         return ScriptFile(path=posix, content=text, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
 def timeout_seconds(value: int | str) -> float:

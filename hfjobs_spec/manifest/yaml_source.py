@@ -7,7 +7,9 @@ errors, and alias expansion is bounded (a "billion laughs" document is refused, 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,11 +90,12 @@ class YamlError(Exception):
 
 def read_text(path: str, display: str) -> str:
     """Read a manifest file as UTF-8 text, refusing huge and binary files with a clear error."""
+    if "\x00" in path:
+        raise YamlError(ManifestIssue(display, 1, 1, "", "cannot read file: the path contains a NUL character"))
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = _read_regular_file(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise YamlError(ManifestIssue(display, 1, 1, "", f"cannot read file: {exc.strerror}")) from None
+        raise YamlError(ManifestIssue(display, 1, 1, "", f"cannot read file: {exc.strerror or exc}")) from None
     if len(raw) > MAX_FILE_BYTES:
         raise YamlError(
             ManifestIssue(display, 1, 1, "",
@@ -105,6 +108,16 @@ def read_text(path: str, display: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlError(ManifestIssue(display, line, 1, "", "file is not valid UTF-8 text")) from None
+
+
+def _read_regular_file(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file. Opening without blocking, then checking what was
+    opened, means a FIFO or a device in place of a manifest is refused instead of waited on."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read(limit)
 
 
 def parse_documents(text: str, display: str) -> Iterator[Located]:

@@ -409,3 +409,49 @@ def test_attempts_and_timeout_are_bounded(tmp_path: Path) -> None:
     assert edge.returncode == 0, edge.stderr
     assert {k: json.loads(edge.stdout)["jobs"][0][k] for k in ("timeout", "attempts")} == {"timeout": 604800,
                                                                                           "attempts": 10}
+
+
+@pytest.mark.parametrize(
+    ("jobs_dir", "message"),
+    [
+        ("../elsewhere", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("linked", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("/ABSOLUTE", "must be a folder relative to the project root, not an absolute path"),
+    ],
+)
+def test_jobs_dir_must_stay_inside_the_project(tmp_path: Path, jobs_dir: str, message: str) -> None:
+    outside = write_project(tmp_path / "elsewhere", {"x": VALID_JOB.format(name="x")})
+    root = tmp_path / "project"
+    write_project(root, {"a": VALID_JOB.format(name="a")},
+                  project=PROJECT_HEADER + f"jobs_dir: {jobs_dir.replace('/ABSOLUTE', str(outside / 'jobs'))}\n")
+    (root / "linked").symlink_to(outside / "jobs")
+    assert_refused(python_m("validate", cwd=root), f"hfjobs.yaml:3:11: error: jobs_dir: {message}")
+
+
+def test_links_out_of_the_project_are_never_read(tmp_path: Path) -> None:
+    """A pull request can add symlinks; none of them makes validate read, or render print, an outside file."""
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "private.yaml").write_text("apiVersion: hfjobs/v1\nname: private\nimage: x\ncommand: [cat]\n"
+                                          "labels: {stolen: private-value}\n")
+    (outside / "folder" / "run.py").write_text("print('private-script')\n")
+    root = write_project(tmp_path / "project", {"ok": VALID_JOB.format(name="ok")}, files={
+        "jobs/link.yaml": "apiVersion: hfjobs/v1\nname: link\nscript: scripts/link.py\n---\n"
+                          "apiVersion: hfjobs/v1\nname: via-folder\nscript: scripts/folder/run.py\n---\n"
+                          "apiVersion: hfjobs/v1\nname: loop\nscript: scripts/loop.py\n",
+        "scripts/.keep": "",
+    })
+    (root / "jobs" / "evil.yaml").symlink_to(outside / "private.yaml")
+    (root / "scripts" / "link.py").symlink_to(outside / "folder" / "run.py")
+    (root / "scripts" / "folder").symlink_to(outside / "folder")
+    (root / "scripts" / "loop.py").symlink_to("loop.py")
+    for command in (["validate"], ["render", "--format", "json"]):
+        result = python_m(*command, cwd=root)
+        assert_refused(
+            result,
+            "jobs/evil.yaml:1:1: error: is a symlink to a file outside the project; manifests must live in it",
+            "jobs/link.yaml:3:9: error: script: must stay inside the repository",
+            "jobs/link.yaml:7:9: error: script: must stay inside the repository",
+            "jobs/link.yaml:11:9: error: script: the path is a symlink loop",
+        )
+        assert "private" not in result.stdout + result.stderr

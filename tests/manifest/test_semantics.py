@@ -33,6 +33,23 @@ def test_timeout_seconds_of_absurd_text_is_infinite_not_a_crash() -> None:
     assert timeout_seconds("9" * 5000) == float("inf")
 
 
+def test_script_reader_refuses_paths_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    os.mkfifo(tmp_path / "scripts" / "pipe.py")  # reading it would block forever
+    os.symlink("loop.py", tmp_path / "scripts" / "loop.py")
+    os.symlink(tmp_path, tmp_path / "scripts" / "up")
+    (tmp_path / "scripts" / "big.py").write_text("#" * (MAX_INLINE_SCRIPT_BYTES * 2))
+    reader = ScriptReader(tmp_path)
+    assert reader.read("scripts/pipe.py") == "'scripts/pipe.py' is not a file"
+    assert reader.read("scripts/loop.py") == "the path is a symlink loop"
+    assert reader.read("scripts/a\x00.py") == "the path contains a NUL character, which no file name can hold"
+    assert str(reader.read("a" * 5000)).startswith("file 'aaaa")  # too long a name for the OS; quoted short
+    assert len(str(reader.read("a" * 5000))) < 150
+    assert reader.read("scripts/up/scripts/up/scripts/missing.py") == (
+        "file 'scripts/up/scripts/up/scripts/missing.py' does not exist (paths are relative to the repository root)")
+    assert str(reader.read("scripts/big.py")).startswith(f"script is {MAX_INLINE_SCRIPT_BYTES * 2:,} bytes;")
+
+
 def test_script_reader(tmp_path: Path) -> None:
     (tmp_path / "repo" / "scripts").mkdir(parents=True)
     (tmp_path / "repo" / "scripts" / "ok.py").write_text("print('ok')\n")
@@ -48,7 +65,7 @@ def test_script_reader(tmp_path: Path) -> None:
     assert reader.read("scripts/link.py") == "must stay inside the repository"
     assert reader.read("../outside.py") == "must stay inside the repository"
     assert reader.read("/etc/passwd") == "must be a path relative to the repository root (or an https:// URL)"
-    assert reader.read("scripts") == "file 'scripts' does not exist (paths are relative to the repository root)"
+    assert reader.read("scripts") == "'scripts' is not a file"
     assert reader.read("scripts/latin1.py") == "script is not UTF-8 text"
     assert str(reader.read("scripts/big.py")).startswith("script is 65,537 bytes; local scripts are shipped inline")
 

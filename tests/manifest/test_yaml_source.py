@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,17 @@ def test_parse_scalar_reads_command_line_values_like_manifest_values(text: str, 
 def test_parse_scalar_refuses_a_number_too_long_to_be_one() -> None:
     with pytest.raises(YamlError, match="number is longer than 1,000 characters"):
         yaml_source.parse_scalar("9" * 5000)
+
+
+def test_read_text_refuses_what_is_not_a_regular_file_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)  # opening a FIFO for reading would wait for a writer forever
+    with pytest.raises(YamlError) as caught:
+        read_text(str(fifo), "pipe.yaml")
+    assert str(caught.value) == "pipe.yaml:1:1: error: cannot read file: not a regular file"
+    with pytest.raises(YamlError) as caught:
+        read_text(str(tmp_path), "folder")
+    assert str(caught.value).startswith("folder:1:1: error: cannot read file: ")
+    with pytest.raises(YamlError) as caught:
+        read_text(str(tmp_path / "a\x00b.yaml"), "a.yaml")
+    assert str(caught.value) == "a.yaml:1:1: error: cannot read file: the path contains a NUL character"
