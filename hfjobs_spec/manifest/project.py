@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest import safe_paths
 from hfjobs_spec.manifest.schema import project_schema
@@ -112,6 +113,9 @@ def load_project(options: ProjectOptions) -> Project:
     namespace = data.get("namespace")
     variables = copy.deepcopy(data.get("vars", {}))
     name = options.environment
+    if name == labels.DEFAULT_ENVIRONMENT:
+        raise ProjectError(f"-E {name}: {name!r} is reserved for jobs applied without -E; leave out -E to "
+                           "use the project's own settings")
     if name is not None:
         if name not in environments and not environments:
             raise ProjectError(f"unknown environment {name!r}: {display} defines no environments")

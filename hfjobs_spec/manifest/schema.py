@@ -295,7 +295,9 @@ def project_schema() -> dict[str, Any]:
             "environments": {
                 "type": "object",
                 # Environment names become a label value (hfjobs-environment), so they follow label rules.
-                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$", "maxLength": 63},
+                # `default` is the label value of jobs applied without -E, so no environment may take it.
+                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$", "maxLength": 63,
+                                  "not": {"const": labels.DEFAULT_ENVIRONMENT}},
                 "additionalProperties": {
                     "type": "object",
                     "additionalProperties": False,

@@ -284,9 +284,18 @@ def _property_names(error: ValidationError, path: Path_, located: Located) -> li
         meaning = _PATTERN_MEANING.get(str(error.validator_value), f"must match {error.validator_value}")
     elif error.validator == "maxLength":
         meaning = f"must be at most {error.validator_value} characters"
+    elif error.validator == "not" and path and path[-1] in _RESERVED_KEYS:
+        meaning = _RESERVED_KEYS[str(path[-1])]
     else:
         meaning = "is not allowed"
     return [_issue(located, (*path, key), f"key {key!r} {meaning}", key=True)]
+
+
+# Keys a mapping reserves (a `not` under `propertyNames`), by the mapping's field name.
+_RESERVED_KEYS = {
+    "environments": f"is reserved: it is the environment of jobs applied without -E (their label "
+    f"{labels.ENVIRONMENT} is {labels.DEFAULT_ENVIRONMENT!r}); choose another name",
+}
 
 
 def _bounds(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:

@@ -411,6 +411,18 @@ def test_attempts_and_timeout_are_bounded(tmp_path: Path) -> None:
                                                                                           "attempts": 10}
 
 
+def test_the_environment_name_default_is_reserved(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a")},
+                         project=PROJECT_HEADER + "environments:\n  default: {}\n")
+    assert_refused(python_m("validate", cwd=root),
+                   "hfjobs.yaml:4:3: error: environments.default: key 'default' is reserved: it is the environment of "
+                   "jobs applied without -E (their label hfjobs-environment is 'default'); choose another name")
+    (root / "hfjobs.yaml").write_text(PROJECT_HEADER + "environments:\n  prod: {}\n")
+    assert_refused(python_m("-E", "default", "render", cwd=root),
+                   "Error: -E default: 'default' is reserved for jobs applied without -E; leave out -E to use the "
+                   "project's own settings")
+
+
 @pytest.mark.parametrize(
     ("jobs_dir", "message"),
     [

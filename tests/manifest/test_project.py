@@ -230,6 +230,18 @@ def test_a_var_too_long_to_be_a_number_is_a_project_error() -> None:
     assert parse_var("n='" + "9" * 5000 + "'") == {"n": "9" * 5000}
 
 
+def test_default_is_no_environment_name(tmp_path: Path) -> None:
+    write_project(tmp_path, {"a": JOB.format(name="a")}, project=PROJECT_HEADER + "environments:\n  default: {}\n")
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(options(tmp_path))
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.line, issue.column, issue.field) == ("hfjobs.yaml", 4, 3, "environments.default")
+    write_project(tmp_path, {}, project=PROJECT_HEADER + "environments:\n  Default: {}\n")
+    assert load_project(options(tmp_path, environment="Default")).environment == "Default"  # labels are exact
+    with pytest.raises(ProjectError, match=r"^-E default: 'default' is reserved for jobs applied without -E"):
+        load_project(options(tmp_path, environment="default"))
+
+
 @pytest.mark.parametrize(
     ("jobs_dir", "message"),
     [

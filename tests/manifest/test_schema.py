@@ -182,3 +182,12 @@ def test_the_published_job_schema_carries_the_bounds() -> None:
     job = s.job_schema(as_written=True)["properties"]
     assert job["attempts"]["anyOf"][0]["maximum"] == s.MAX_ATTEMPTS == 10
     assert job["timeout"]["anyOf"][0]["anyOf"][0]["maximum"] == s.MAX_TIMEOUT_SECONDS == 7 * 86400
+
+
+def test_the_project_schema_reserves_the_default_environment() -> None:
+    names = s.project_schema()["properties"]["environments"]["propertyNames"]
+    assert names["not"] == {"const": labels.DEFAULT_ENVIRONMENT}
+    assert Draft202012Validator(s.project_schema()).is_valid({"apiVersion": "hfjobs/v1", "project": "p",
+                                                              "environments": {"prod": {}}})
+    assert not Draft202012Validator(s.project_schema()).is_valid({"apiVersion": "hfjobs/v1", "project": "p",
+                                                                  "environments": {"default": {}}})
