@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.errors import ManifestIssue, ProjectError
 from hfjobs_spec.manifest.defaults import apply_defaults
+from hfjobs_spec.manifest.hygiene import leaf_issues
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
@@ -19,6 +20,7 @@ from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
+from hfjobs_spec.manifest.tokens import safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
 
 _VALIDATOR = make_validator(job_schema())
@@ -41,7 +43,10 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
                    environ: Mapping[str, str]) -> LoadResult:
     """Load the given files or folders (default: the project's jobs_dir) into canonical specs."""
     issues: list[ManifestIssue] = []
-    files = iter_manifest_files(project, paths, cwd, refused=issues)
+    try:
+        files = iter_manifest_files(project, paths, cwd, refused=issues)
+    except ProjectError as exc:  # messages quote paths and jobs_dir, which may hold a token
+        raise ProjectError(safe_text(str(exc))) from None
     renderer = Renderer(RenderContext(vars=project.vars, project=project.id,
                                       environment=project.environment, environ=environ))
     scripts = ScriptReader(project.root)
@@ -65,7 +70,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
                 specs.append(spec)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
-        issues=tuple(sorted(set(issues))),
+        issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=tuple(project.display(f) for f in files),
     )
 
@@ -91,6 +96,7 @@ def _load_document(doc: Located, project: Project, renderer: Renderer, scripts: 
     # Still check the rest of the document, but not the fields whose templates failed.
     broken = {issue.field for issue in render_issues}
     found = [issue for issue in schema_issues(_VALIDATOR, rendered) if not _under(issue.field, broken)]
+    found += [issue for issue in leaf_issues(rendered) if not _under(issue.field, broken)]
     # Semantic checks see only the fields that passed so far, so one run reports everything it can.
     broken_fields = {_top_field(issue.field) for issue in (*render_issues, *found)}
     sound = Located(data={k: v for k, v in rendered.data.items() if k not in broken_fields},

@@ -13,6 +13,7 @@ from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest import safe_paths
 from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
+from hfjobs_spec.manifest.tokens import printable, redact, safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
 
 PROJECT_FILE = "hfjobs.yaml"
@@ -72,9 +73,9 @@ class Project:
 
     def _remember(self, path: Path, resolved: Path) -> str:
         try:
-            shown = resolved.relative_to(self.root).as_posix()
+            shown = printable(resolved.relative_to(self.root).as_posix())
         except ValueError:
-            shown = str(path)
+            shown = printable(str(path))
         self._displays[path] = self._displays[resolved] = shown
         return shown
 
@@ -99,6 +100,15 @@ def find_project_root(options: ProjectOptions) -> Path:
 
 def load_project(options: ProjectOptions) -> Project:
     """Find, parse and validate the project file and apply the chosen environment and variables."""
+    try:
+        return _load_project(options)
+    except ProjectError as exc:  # messages quote the command line, which may hold a token
+        raise ProjectError(safe_text(str(exc))) from None
+    except ManifestErrors as exc:
+        raise ManifestErrors([safe_issue(issue) for issue in exc.issues]) from None
+
+
+def _load_project(options: ProjectOptions) -> Project:
     root = find_project_root(options)
     display = PROJECT_FILE
     if isinstance(safe_paths.confined(root / PROJECT_FILE, root), str):
@@ -207,8 +217,8 @@ def parse_var(assignment: str) -> dict[str, Any]:
 
 
 def _quoted(text: str, limit: int = 60) -> str:
-    """`text` for a message: quoted and shortened."""
-    shown = repr(text)
+    """`text` for a message: quoted, shortened, and never showing a token."""
+    shown = repr(redact(text))
     return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
@@ -275,6 +285,6 @@ def _walk_folder(project: Project, folder: Path, found: dict[Path, Path], refuse
 def _shown_path(path: Path, root: Path) -> str:
     """A path that could not be resolved, as messages show it."""
     try:
-        return path.relative_to(root).as_posix()
+        return printable(path.relative_to(root).as_posix())
     except ValueError:
-        return str(path)
+        return printable(str(path))

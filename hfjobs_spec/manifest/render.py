@@ -19,13 +19,12 @@ from jinja2.exceptions import SecurityError, UndefinedError
 
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest.sandbox import MAX_CHARS, ManifestSandbox, TooLargeError, weight
+from hfjobs_spec.manifest.tokens import redact
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 _MARKERS = ("{{", "{%", "{#")
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}$", re.DOTALL)
 MAX_RENDERED_CHARS = MAX_CHARS
-_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ class Renderer:
         else:
             message = f"template failed: {type(exc).__name__}: {exc}"
         # Messages may quote the template; never let one echo something that looks like a token.
-        message = _TOKEN_LIKE.sub("hf_***", message)
+        message = redact(message)
         return ManifestIssue(position.file, line, position.column if line == position.line else 1,
                              format_path(path), message)
 

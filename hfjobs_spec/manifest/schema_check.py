@@ -20,9 +20,8 @@ from jsonschema.exceptions import ValidationError, best_match  # type: ignore[im
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest import schema as s
+from hfjobs_spec.manifest.tokens import redact
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
-
-_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 
 _PATTERN_MEANING = {
     s.NAME_PATTERN: "must start with a lowercase letter or digit and contain only lowercase letters, "
@@ -168,7 +167,7 @@ def _issue(located: Located, path: Path_, message: str, *, key: bool = False) ->
 
 def _shown(value: Any, path: Path_) -> str:
     """A value quoted for a message, unless it may be a secret."""
-    if "secrets" in path or (isinstance(value, str) and _TOKEN_LIKE.search(value)):
+    if "secrets" in path or (isinstance(value, str) and redact(value) != value):
         return "the value"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -288,7 +287,7 @@ def _property_names(error: ValidationError, path: Path_, located: Located) -> li
         meaning = _RESERVED_KEYS[str(path[-1])]
     else:
         meaning = "is not allowed"
-    return [_issue(located, (*path, key), f"key {key!r} {meaning}", key=True)]
+    return [_issue(located, (*path, key), f"key {_shown(key, ())} {meaning}", key=True)]
 
 
 # Keys a mapping reserves (a `not` under `propertyNames`), by the mapping's field name.

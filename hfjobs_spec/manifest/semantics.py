@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 # Linux caps one environment string at 128 KiB; base64 grows a script by a third.
 MAX_INLINE_SCRIPT_BYTES = 64 * 1024
-HUB_TOKEN = re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")
 # Environment variables the tool itself sets inside the container.
 RESERVED_ENV = ("HFJOBS_SCRIPT_B64",)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -154,11 +152,7 @@ def _env_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
     env: dict[str, Any] = data.get("env", {})
     secrets = data.get("secrets", {})
     secret_names = set(secrets) if isinstance(secrets, dict) else {str(s) for s in secrets}
-    for name, value in env.items():
-        if isinstance(value, str) and HUB_TOKEN.search(value):
-            found.append((("env", name), "looks like a Hugging Face token; never put tokens in env: "
-                                         f"declare it under secrets (e.g. secrets: {{{name}: $HF_TOKEN}})",
-                          False))
+    for name in env:
         if name in secret_names:
             found.append((("env", name), f"{name!r} is also declared in secrets; keep it in one place", True))
         if name in RESERVED_ENV:

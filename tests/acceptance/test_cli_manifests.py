@@ -383,6 +383,23 @@ def test_power_towers_evaluate_left_to_right_and_stay_small(tmp_path: Path) -> N
     assert json.loads(result.stdout)["jobs"][0]["env"] == {"A": str(4**40), "B": str(10**90)}
 
 
+def test_nul_characters_in_paths_are_located_errors(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "a": "apiVersion: hfjobs/v1\nname: a\nscript: \"scripts/a\\u0000.py\"\n",
+        "b": VALID_JOB.format(name="b") + "volumes:\n  - {type: model, source: o/m, mount_path: \"/m\\0\"}\n",
+    }, files={"scripts/a.py": "print(1)\n"})
+    assert_refused(
+        python_m("validate", cwd=root),
+        "jobs/a.yaml:3:9: error: script: must not contain a NUL character (no command line, environment or path can "
+        "hold one)",
+        "jobs/b.yaml:6:44: error: volumes[0].mount_path: must not contain a NUL character (no command line, "
+        "environment or path can hold one)",
+    )
+    (root / "hfjobs.yaml").write_text(PROJECT_HEADER + "jobs_dir: \"jo\\u0000bs\"\n")
+    assert_refused(python_m("render", cwd=root),
+                   "hfjobs.yaml:3:11: error: jobs_dir: contains a NUL character, which no file name can hold")
+
+
 def test_attempts_and_timeout_are_bounded(tmp_path: Path) -> None:
     root = write_project(tmp_path, {
         "many": VALID_JOB.format(name="many") + "attempts: 11\n",
@@ -467,3 +484,58 @@ def test_links_out_of_the_project_are_never_read(tmp_path: Path) -> None:
             "jobs/link.yaml:11:9: error: script: the path is a symlink loop",
         )
         assert "private" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["render", "--format", "json"], ["--debug", "validate", "--format",
+                                                                                  "github"]])
+def test_a_token_in_any_field_is_an_error_that_never_quotes_it(tmp_path: Path, argv: list[str]) -> None:
+    root = write_project(tmp_path, {
+        "image": f"apiVersion: hfjobs/v1\nname: image\nimage: registry.example/{TOKEN}\ncommand: [x]\n",
+        "command": VALID_JOB.format(name="command").replace("[python, -V]", f"[curl, -H, 'Bearer {TOKEN}']"),
+        "script": "apiVersion: hfjobs/v1\nname: script\nscript: scripts/a.py\nscript_args: ['{{ vars.t }}']\n",
+        "labels": VALID_JOB.format(name="labels") + f"labels: {{note: {TOKEN}}}\n",
+        "schedule": VALID_JOB.format(name="schedule") + f"schedule: '{TOKEN} * * * *'\n",
+    }, files={"scripts/a.py": "print(1)\n"})
+    result = python_m("--var", f"t={TOKEN}", *argv, cwd=root)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert TOKEN not in output and TOKEN[3:20] not in output
+    for marker in CRASH_MARKERS:
+        assert marker not in output
+    if argv == ["validate"]:
+        found = "holds what looks like a Hugging Face token"
+        for where in ("jobs/image.yaml:3:8: error: image:", "jobs/command.yaml:4:21: error: command[2]:",
+                      "jobs/script.yaml:4:15: error: script_args[0]:", "jobs/labels.yaml:5:16: error: labels.note:",
+                      "jobs/schedule.yaml:5:11: error: schedule:"):
+            assert any(line.startswith(where) and found in line for line in output.splitlines()), where
+
+
+def test_newlines_in_file_names_and_keys_cannot_forge_output_lines(tmp_path: Path) -> None:
+    """Git stores any file name; CI runners obey `::command::` lines on stdout. Neither gets through raw."""
+    forged = "\n::add-mask::forged\n"
+    root = write_project(tmp_path, {"ok": VALID_JOB.format(name="ok")}, files={
+        f"jobs/x{forged}.yaml": "apiVersion: hfjobs/v1\nname: x\nimage: x\ncommand: [x]\nflavor: nope\n",
+        "jobs/keys.yaml": VALID_JOB.format(name="keys") + 'env: {"A\\n::add-mask::forged": x}\n'
+                          'labels: {"b\\n::add-mask::forged": x}\n',
+    })
+    for fmt in ("text", "json"):
+        result = python_m("validate", "--format", fmt, cwd=root)
+        assert result.returncode == 1
+        lines = (result.stdout + result.stderr).splitlines()
+        assert not [line for line in lines if line.startswith("::")], lines
+        for marker in CRASH_MARKERS:
+            assert marker not in result.stdout + result.stderr
+    text = python_m("validate", cwd=root).stdout
+    assert "jobs/x\\n::add-mask::forged\\n.yaml:5:9: error: flavor: 'nope' is not a known flavor" in text
+    assert "jobs/keys.yaml:5:7: error: env.A\\n::add-mask::forged: key 'A\\n::add-mask::forged' must be an " \
+           "environment variable name" in text
+
+
+def test_a_lone_surrogate_built_by_a_template_is_a_located_error(tmp_path: Path) -> None:
+    """`render --format json` used to die writing it: UTF-8 cannot encode half of a UTF-16 pair."""
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a").replace(
+        "[python, -V]", "[echo, '{{ \"\\ud800\" }}']")})
+    for argv in (["render", "--format", "json"], ["render"], ["validate"]):
+        assert_refused(python_m(*argv, cwd=root),
+                       "jobs/a.yaml:4:17: error: command[1]: must be valid text: it holds a lone surrogate "
+                       "(\\ud800-\\udfff), which UTF-8 cannot encode")

@@ -230,6 +230,15 @@ def test_a_var_too_long_to_be_a_number_is_a_project_error() -> None:
     assert parse_var("n='" + "9" * 5000 + "'") == {"n": "9" * 5000}
 
 
+def test_project_errors_never_echo_a_token(tmp_path: Path) -> None:
+    token = "hf_" + "Ab1" * 12
+    write_project(tmp_path, {"a": JOB.format(name="a")}, project=PROJECT_HEADER + "environments: {prod: {}}\n")
+    for chosen in (options(tmp_path, var=[token]), options(tmp_path, environment=token)):
+        with pytest.raises(ProjectError) as caught:
+            load_project(chosen)
+        assert token not in str(caught.value) and "hf_***" in str(caught.value)
+
+
 def test_default_is_no_environment_name(tmp_path: Path) -> None:
     write_project(tmp_path, {"a": JOB.format(name="a")}, project=PROJECT_HEADER + "environments:\n  default: {}\n")
     with pytest.raises(ManifestErrors) as caught:

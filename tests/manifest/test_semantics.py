@@ -161,7 +161,8 @@ def test_script_content_is_part_of_the_spec(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "rejected"),
     [(TOKEN, True), (f"Bearer {TOKEN}", True), (f"x={TOKEN};", True), ("hf_" + "a" * 29, False),
-     ("hf_transfer", False), ("HF_HUB_ENABLE_HF_TRANSFER", False), ("$HF_TOKEN", False), ("shf_" + "a" * 40, False)],
+     ("hf_transfer", False), ("HF_HUB_ENABLE_HF_TRANSFER", False), ("$HF_TOKEN", False), ("shf_" + "a" * 40, False),
+     (f"{TOKEN}_suffix", True), (f"{TOKEN}-suffix", True)],
 )
 def test_token_looking_env_values(tmp_path: Path, value: str, rejected: bool) -> None:
     root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + f"env: {{V: '{value}'}}\n"})
