@@ -13,6 +13,7 @@ from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest import safe_paths
 from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
+from hfjobs_spec.manifest.secret_refs import referenced_names
 from hfjobs_spec.manifest.tokens import printable, redact, safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
 
@@ -63,6 +64,8 @@ class Project:
     environments: tuple[str, ...]
     # Namespaces read for managed jobs even when no manifest names them (e.g. after a move).
     prune_namespaces: tuple[str, ...] = ()
+    # Every variable named under `secrets:` in the project's defaults, in every environment.
+    secret_names: frozenset[str] = frozenset()
     # Resolving a path costs a system call per component, and each file is shown several times.
     _displays: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -155,6 +158,7 @@ def _load_project(options: ProjectOptions) -> Project:
         environment=name,
         environments=tuple(sorted(environments)),
         prune_namespaces=tuple(data.get("prune_namespaces", ())),
+        secret_names=frozenset(_defaults_secret_names(data)),
     )
 
 
@@ -174,6 +178,12 @@ def _jobs_dir_issues(located: Located, root: Path) -> list[ManifestIssue]:
         return [ManifestIssue(located.start.file, 1, 1, "jobs_dir", f"the default {jobs_dir!r} {problem}")]
     position = located.position(("jobs_dir",))
     return [ManifestIssue(position.file, position.line, position.column, "jobs_dir", problem)]
+
+
+def _defaults_secret_names(data: dict[str, Any]) -> set[str]:
+    """The secret names of the project's defaults and of every environment's, selected or not."""
+    layers = [data.get("defaults", {}), *(env.get("defaults", {}) for env in data.get("environments", {}).values())]
+    return {name for layer in layers for name in referenced_names(layer.get("secrets"))}
 
 
 def _parse_single(path: Path, display: str) -> Located:

@@ -3,11 +3,15 @@
 Templates only ever replace a string leaf, so they cannot change a document's structure and every
 error keeps the position of the leaf it came from. A leaf that is exactly one `{{ expression }}`
 keeps the expression's native type (a list, an int); anything else renders to a string.
-Secret references (`$NAME`, `${NAME}`) contain no Jinja markers and pass through untouched.
+Secret references (`$NAME`, `${NAME}`) contain no Jinja markers and pass through untouched, and
+`env()` refuses to read a secret: a variable named in any `secrets:` of the project, or one whose
+value looks like a Hugging Face token.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Mapping
@@ -19,7 +23,8 @@ from jinja2.exceptions import SecurityError, UndefinedError
 
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest.sandbox import MAX_CHARS, ManifestSandbox, TooLargeError, weight
-from hfjobs_spec.manifest.tokens import redact
+from hfjobs_spec.manifest.secret_refs import ALWAYS_SECRET
+from hfjobs_spec.manifest.tokens import looks_like_token, redact
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 _MARKERS = ("{{", "{%", "{#")
@@ -29,12 +34,16 @@ MAX_RENDERED_CHARS = MAX_CHARS
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What templates can see. `environ` backs `env('NAME', default)`; pass it in to keep rendering pure."""
+    """What templates can see. `environ` backs `env('NAME', default)`; pass it in to keep rendering pure.
+
+    `secret_names` are the variables `env()` refuses to read (besides HF_TOKEN and HUGGING_FACE_HUB_TOKEN).
+    """
 
     vars: Mapping[str, Any]
     project: str
     environment: str | None
     environ: Mapping[str, str] = field(default_factory=dict)
+    secret_names: frozenset[str] = frozenset()
 
 
 class _EnvLookupError(Exception):
@@ -50,6 +59,13 @@ class Renderer:
                                            keep_trailing_newline=True)
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
         self._native: set[Path_] = set()
+
+    def with_secret_names(self, names: frozenset[str]) -> Renderer:
+        """The same renderer (and its compiled templates), refusing `names` in `env()` too."""
+        other = copy.copy(self)  # compiled templates call back into this sandbox, so both are shared
+        other.context = dataclasses.replace(self.context, secret_names=self.context.secret_names | names)
+        other._native = set()
+        return other
 
     def render(self, located: Located,
                extra: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
@@ -86,7 +102,16 @@ class Renderer:
         if kwargs or not 1 <= len(args) <= 2 or not isinstance(args[0], str):
             raise _EnvLookupError("env() takes a variable name and an optional default: "
                                   "env('NAME') or env('NAME', 'fallback')")
-        value = self.context.environ.get(args[0])
+        name = args[0]
+        if name in ALWAYS_SECRET or name in self.context.secret_names:
+            why = "holds the Hub token" if name in ALWAYS_SECRET else "is named under secrets: in this project"
+            raise _EnvLookupError(f"env({name!r}) refused: {name} {why}, and templates never read secrets; "
+                                  f"pass it to the job instead (secrets: {{{name}: ${name}}})")
+        value = self.context.environ.get(name)
+        if value is not None and looks_like_token(value):
+            raise _EnvLookupError(f"env({name!r}) refused: its value looks like a Hugging Face token, and "
+                                  f"templates never read secrets; pass it to the job instead "
+                                  f"(secrets: {{{name}: ${name}}})")
         if value is not None:
             return value
         if len(args) == 1:

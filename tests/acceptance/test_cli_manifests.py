@@ -486,6 +486,79 @@ def test_links_out_of_the_project_are_never_read(tmp_path: Path) -> None:
         assert "private" not in result.stdout + result.stderr
 
 
+# -- secrets cannot be laundered through templates -----------------------------------------------------------
+
+WANDB_VALUE = "wandb-secret-0123456789abcdef"
+SOURCE_VALUE = "source-secret-value-42"
+PROD_VALUE = "prod-secret-value-77"
+TEMPLATED_VALUE = "templated-secret-value-9"
+SHAPED_VALUE = "hf_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210"
+SECRET_VALUES = (TOKEN, WANDB_VALUE, SOURCE_VALUE, PROD_VALUE, TEMPLATED_VALUE, SHAPED_VALUE)
+SECRET_ENVIRON = {"HF_TOKEN": TOKEN, "HUGGING_FACE_HUB_TOKEN": TOKEN, "WANDB_API_KEY": WANDB_VALUE,
+                  "SOURCE": SOURCE_VALUE, "PROD_KEY": PROD_VALUE, "FROM_TEMPLATE": TEMPLATED_VALUE,
+                  "INNOCENT": SHAPED_VALUE}
+LAUNDERING = {
+    "launder": VALID_JOB.format(name="launder").replace(
+        "command: [python, -V]",
+        "command: [echo, \"{{ env('HF_TOKEN') }}\", \"{{ env('HUGGING_FACE_HUB_TOKEN') }}\"]") +
+    "labels: {a: \"{{ env('WANDB_API_KEY') }}\", b: \"{{ env('SOURCE') }}\", c: \"{{ env('PROD_KEY') }}\"}\n"
+    "env: {A: \"{{ env('FROM_TEMPLATE') }}\", B: \"x{{ env('INNOCENT') }}\"}\n",
+    "owners": VALID_JOB.format(name="list-owner") + "secrets: [WANDB_API_KEY]\n---\n"
+    + VALID_JOB.format(name="map-owner") + "secrets: {TARGET: \"${SOURCE}\"}\n---\n"
+    + VALID_JOB.format(name="templated-owner") + "secrets: {OTHER: \"${{ vars.source }}\"}\n",
+}
+LAUNDERING_PROJECT = (PROJECT_HEADER + "vars: {source: FROM_TEMPLATE}\nenvironments:\n  prod:\n    defaults:\n"
+                      "      secrets: {PROD_KEY: $PROD_KEY}\n")
+
+
+@pytest.fixture
+def laundering(tmp_path: Path) -> Path:
+    return write_project(tmp_path, LAUNDERING, project=LAUNDERING_PROJECT)
+
+
+def test_env_refuses_every_secret_with_a_located_error_naming_the_variable(laundering: Path) -> None:
+    result = python_m("validate", cwd=laundering, env=SECRET_ENVIRON)
+    refused = "refused: {name} {why}, and templates never read secrets; pass it to the job instead " \
+              "(secrets: {{{name}: ${name}}})"
+    hub, named = "holds the Hub token", "is named under secrets: in this project"
+    assert_refused(
+        result,
+        f"jobs/launder.yaml:4:17: error: command[1]: env('HF_TOKEN') {refused.format(name='HF_TOKEN', why=hub)}",
+        f"jobs/launder.yaml:4:42: error: command[2]: env('HUGGING_FACE_HUB_TOKEN') "
+        f"{refused.format(name='HUGGING_FACE_HUB_TOKEN', why=hub)}",
+        f"jobs/launder.yaml:5:13: error: labels.a: env('WANDB_API_KEY') "
+        f"{refused.format(name='WANDB_API_KEY', why=named)}",
+        f"jobs/launder.yaml:5:46: error: labels.b: env('SOURCE') {refused.format(name='SOURCE', why=named)}",
+        # A secret of another environment's defaults is still a secret.
+        f"jobs/launder.yaml:5:72: error: labels.c: env('PROD_KEY') {refused.format(name='PROD_KEY', why=named)}",
+        # Known only once `${{ vars.source }}` is rendered, and still refused.
+        f"jobs/launder.yaml:6:10: error: env.A: env('FROM_TEMPLATE') "
+        f"{refused.format(name='FROM_TEMPLATE', why=named)}",
+        "jobs/launder.yaml:6:43: error: env.B: env('INNOCENT') refused: its value looks like a Hugging Face token, "
+        "and templates never read secrets; pass it to the job instead (secrets: {INNOCENT: $INNOCENT})",
+    )
+
+
+def test_rendering_one_file_still_knows_the_secrets_of_the_others(laundering: Path) -> None:
+    result = python_m("render", "jobs/launder.yaml", cwd=laundering, env=SECRET_ENVIRON)
+    assert_refused(result, "Error: 7 manifest errors")
+    assert "env('WANDB_API_KEY') refused" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--format", "json"], ["validate", "--format", "github"],
+                                  ["render"], ["render", "--format", "json"], ["--debug", "render"],
+                                  ["-E", "prod", "--debug", "validate", "--format", "json"],
+                                  ["render", "jobs/launder.yaml"]])
+def test_no_secret_value_appears_in_any_output(laundering: Path, argv: list[str]) -> None:
+    result = python_m(*argv, cwd=laundering, env=SECRET_ENVIRON)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    for value in SECRET_VALUES:
+        assert value not in output
+    for marker in CRASH_MARKERS:
+        assert marker not in output
+
+
 @pytest.mark.parametrize("argv", [["validate"], ["render", "--format", "json"], ["--debug", "validate", "--format",
                                                                                   "github"]])
 def test_a_token_in_any_field_is_an_error_that_never_quotes_it(tmp_path: Path, argv: list[str]) -> None:

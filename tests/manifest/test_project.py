@@ -314,3 +314,11 @@ def test_manifests_found_in_folders_must_resolve_inside_the_project(tmp_path: Pa
     # Named on the command line, a folder outside the project is the user's choice, and so are its files.
     outside = iter_manifest_files(project, (tmp_path / "outside",), root, refused=refused)
     assert sorted(p.name for p in outside) == ["x.yaml", "y.yaml"]
+
+
+def test_secret_names_of_the_project_cover_every_environment(tmp_path: Path) -> None:
+    write_project(tmp_path, {}, project=PROJECT_HEADER + (
+        "defaults: {secrets: [A]}\nenvironments:\n  prod: {defaults: {secrets: {B: $C, D: '${E}'}}}\n"
+        "  dev: {defaults: {secrets: {F: '{{ vars.x }}'}}}\n"))
+    # A templated source is only known once rendered with a job (the loader does that); its key is known now.
+    assert load_project(options(tmp_path)).secret_names == {"A", "B", "C", "D", "E", "F"}

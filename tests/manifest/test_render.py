@@ -290,3 +290,46 @@ def test_numbers_up_to_a_thousand_digits_render_and_larger_ones_are_refused() ->
     assert error("{{ (10**111) ** 9 * 9 + (10**111) ** 9 * 9 }}") == (
         "template refused: a number would have more than 1,000 digits")
     assert error("{{ (10**111) ** 9 * 10 }}") == "template refused: a number would have more than 1,000 digits"
+
+
+SECRET_NAMES = frozenset({"WANDB_API_KEY", "SOURCE"})
+
+
+def secret_error(template: str, environ: dict[str, str]) -> str:
+    (doc,) = parse_documents(f"v: {template!r}\n", "f.yaml")
+    context = RenderContext(vars=VARS, project="demo", environment=None, environ=environ, secret_names=SECRET_NAMES)
+    rendered, issues = Renderer(context).render(doc)
+    assert len(issues) == 1, issues
+    assert rendered.data["v"] == template  # the failed leaf keeps the template, never the value
+    return issues[0].message
+
+
+@pytest.mark.parametrize(("name", "why"), [("HF_TOKEN", "holds the Hub token"),
+                                           ("HUGGING_FACE_HUB_TOKEN", "holds the Hub token"),
+                                           ("WANDB_API_KEY", "is named under secrets: in this project"),
+                                           ("SOURCE", "is named under secrets: in this project")])
+@pytest.mark.parametrize("form", ["{{{{ env('{name}') }}}}", "x{{{{ env('{name}', 'fallback') }}}}",
+                                  "{{{{ env('{name}') | length }}}}", "{{{{ env(default='d', *['{name}']) }}}}"])
+def test_env_never_reads_a_secret(name: str, why: str, form: str) -> None:
+    environ = {name: "the-secret-value-123"}
+    message = secret_error(form.format(name=name), environ)
+    assert message == (f"env({name!r}) refused: {name} {why}, and templates never read secrets; pass it to the job "
+                       f"instead (secrets: {{{name}: ${name}}})")
+    assert "the-secret-value-123" not in message
+
+
+def test_env_never_reads_a_value_shaped_like_a_token() -> None:
+    message = secret_error("{{ env('INNOCENT') }}", {"INNOCENT": f"Bearer {TOKEN}"})
+    assert message == ("env('INNOCENT') refused: its value looks like a Hugging Face token, and templates never read "
+                       "secrets; pass it to the job instead (secrets: {INNOCENT: $INNOCENT})")
+    assert value("{{ env('PLAIN') }}", environ={"PLAIN": "hf_transfer"}) == "hf_transfer"
+
+
+def test_with_secret_names_adds_names_and_keeps_the_compiled_templates() -> None:
+    first = renderer(environ={"LATE": "v"})
+    (doc,) = parse_documents("v: \"{{ env('LATE') }}\"\n", "f.yaml")
+    assert first.render(doc)[0].data == {"v": "v"}
+    second = first.with_secret_names(frozenset({"LATE"}))
+    assert second._compiled is first._compiled
+    assert "env('LATE') refused" in second.render(doc)[1][0].message
+    assert first.render(doc)[0].data == {"v": "v"}  # the first one is unchanged
