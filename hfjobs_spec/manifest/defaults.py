@@ -39,7 +39,8 @@ def _overlay(target: Located, source: Located, prefix: Path_) -> None:
     for part in prefix:
         values = values[part]
     for key, value in values.items():
-        if key in MERGED_MAPPINGS and (isinstance(value, dict) or _is_name_list(value)):
+        # Only `secrets` has a list shorthand: `env: [A]` stays a list, for validation to refuse.
+        if key in MERGED_MAPPINGS and (isinstance(value, dict) or (key == "secrets" and _is_name_list(value))):
             current = target.data.get(key)
             target.data[key] = {**(current if isinstance(current, dict) else {}), **_as_mapping(value)}
             for table_name in ("values", "keys"):
@@ -55,7 +56,7 @@ def _overlay(target: Located, source: Located, prefix: Path_) -> None:
 
 def _is_name_list(value: Any) -> bool:
     """A well-formed `secrets: [A, B]`; anything else stays as written for validation to explain."""
-    return (isinstance(value, list) and all(isinstance(item, str) and _ENV_NAME.match(item) for item in value)
+    return (isinstance(value, list) and all(isinstance(item, str) and _ENV_NAME.fullmatch(item) for item in value)
             and len(set(value)) == len(value))
 
 

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.errors import ManifestIssue, ProjectError
 from hfjobs_spec.manifest.defaults import apply_defaults
+from hfjobs_spec.manifest.hygiene import leaf_issues
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
+from hfjobs_spec.manifest.secret_refs import has_templates, referenced_names
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
+from hfjobs_spec.manifest.tokens import safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
 
 _VALIDATOR = make_validator(job_schema())
@@ -40,32 +43,38 @@ class LoadResult:
 def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
                    environ: Mapping[str, str]) -> LoadResult:
     """Load the given files or folders (default: the project's jobs_dir) into canonical specs."""
-    files = iter_manifest_files(project, paths, cwd)
-    renderer = Renderer(RenderContext(vars=project.vars, project=project.id,
-                                      environment=project.environment, environ=environ))
-    scripts = ScriptReader(project.root)
     issues: list[ManifestIssue] = []
+    try:
+        files = iter_manifest_files(project, paths, cwd, refused=issues)
+    except ProjectError as exc:  # messages quote paths and jobs_dir, which may hold a token
+        raise ProjectError(safe_text(str(exc))) from None
+    documents = [doc for file in files for doc in _documents(file, project.display(file), issues)]
+    jobs = [_job_document(doc, project, issues) for doc in documents]
+    # When only some files are loaded, the rest of jobs_dir is read too: a secret of another job is
+    # still a secret, and a template here must not be able to print it.
+    renderer = _renderer(project, environ, [*jobs, *(_other_jobs(project, files, cwd) if paths else [])])
+    scripts = ScriptReader(project.root)
     specs: list[JobSpec] = []
     first_seen: dict[str, SourceRef] = {}
-    for file in files:
-        display = project.display(file)
-        for doc in _documents(file, display, issues):
-            name, spec = _load_document(doc, project, renderer, scripts, issues)
-            if name is None:
-                continue
-            earlier = first_seen.get(name)
-            if earlier is not None:
-                position = doc.position(("name",))
-                message = (f"{name!r} is already used by {earlier.file}:{earlier.line}; "
-                           "names must be unique in the project")
-                issues.append(ManifestIssue(position.file, position.line, position.column, "name", message))
-                continue
-            first_seen[name] = SourceRef(doc.start.file, doc.start.line)
-            if spec is not None:
-                specs.append(spec)
+    for job in jobs:
+        if job is None:
+            continue
+        name, spec = _load_document(job, project, renderer, scripts, issues)
+        if name is None:
+            continue
+        earlier = first_seen.get(name)
+        if earlier is not None:
+            position = job.position(("name",))
+            message = (f"{name!r} is already used by {earlier.file}:{earlier.line}; "
+                       "names must be unique in the project")
+            issues.append(ManifestIssue(position.file, position.line, position.column, "name", message))
+            continue
+        first_seen[name] = SourceRef(job.start.file, job.start.line)
+        if spec is not None:
+            specs.append(spec)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
-        issues=tuple(sorted(set(issues))),
+        issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=tuple(project.display(f) for f in files),
     )
 
@@ -78,19 +87,61 @@ def _documents(file: Path, display: str, issues: list[ManifestIssue]) -> list[Lo
         return []
 
 
-def _load_document(doc: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
-                   issues: list[ManifestIssue]) -> tuple[str | None, JobSpec | None]:
-    """The job's name (if it has a valid one) and its spec (if the whole document is valid)."""
+def _job_document(doc: Located, project: Project, issues: list[ManifestIssue]) -> Located | None:
+    """The document with the project's defaults under it, or None (and an issue) if it is no mapping."""
     if not isinstance(doc.data, dict):
         issues.append(ManifestIssue(doc.start.file, doc.start.line, doc.start.column, "",
                                     "each YAML document must be a mapping of job fields"))
-        return None, None
-    merged = apply_defaults(doc, project.defaults)
-    rendered, render_issues = _render(merged, renderer)
+        return None
+    return apply_defaults(doc, project.defaults)
+
+
+def _renderer(project: Project, environ: Mapping[str, str], jobs: Sequence[Located | None]) -> Renderer:
+    """A renderer whose env() refuses every name under a `secrets:` of the project and of `jobs`.
+
+    The names are collected before any template renders: first those written as they are, then
+    those that only rendering tells (`${{ vars.wandb }}`), rendered with the first ones refused.
+    """
+    static = set(project.secret_names)
+    for job in jobs:
+        if job is not None:
+            static |= referenced_names(job.data.get("secrets"))
+    renderer = Renderer(RenderContext(vars=project.vars, project=project.id, environment=project.environment,
+                                      environ=environ, secret_names=frozenset(static)))
+    return renderer.with_secret_names(_templated_secret_names(jobs, renderer))
+
+
+def _other_jobs(project: Project, loaded: Sequence[Path], cwd: Path) -> list[Located | None]:
+    """The job documents of jobs_dir that are not being loaded (read only for their secret names)."""
+    skip = frozenset(loaded)
+    try:
+        others = [file for file in iter_manifest_files(project, (), cwd) if file not in skip]
+    except ProjectError:
+        return []  # no jobs_dir: nothing more to learn
+    ignored: list[ManifestIssue] = []  # reported when those files are validated themselves
+    return [_job_document(doc, project, ignored) for file in others
+            for doc in _documents(file, project.display(file), ignored)]
+
+
+def _templated_secret_names(jobs: Sequence[Located | None], renderer: Renderer) -> frozenset[str]:
+    """Names under `secrets:` that only rendering tells (`${{ vars.wandb }}`); errors are reported later."""
+    names: set[str] = set()
+    for job in jobs:
+        if job is None or not has_templates(job.data.get("secrets")):
+            continue
+        names |= referenced_names(_render_field(job, renderer, "secrets"))
+    return frozenset(names)
+
+
+def _load_document(job: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
+                   issues: list[ManifestIssue]) -> tuple[str | None, JobSpec | None]:
+    """The job's name (if it has a valid one) and its spec (if the whole document is valid)."""
+    rendered, render_issues = _render(job, renderer)
     issues.extend(render_issues)
     # Still check the rest of the document, but not the fields whose templates failed.
     broken = {issue.field for issue in render_issues}
     found = [issue for issue in schema_issues(_VALIDATOR, rendered) if not _under(issue.field, broken)]
+    found += [issue for issue in leaf_issues(rendered) if not _under(issue.field, broken)]
     # Semantic checks see only the fields that passed so far, so one run reports everything it can.
     broken_fields = {_top_field(issue.field) for issue in (*render_issues, *found)}
     sound = Located(data={k: v for k, v in rendered.data.items() if k not in broken_fields},
@@ -102,7 +153,7 @@ def _load_document(doc: Located, project: Project, renderer: Renderer, scripts: 
     if found or render_issues:
         return name, None
     spec = to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts,
-                       source=SourceRef(doc.start.file, doc.start.line), written=rendered.scalar_text)
+                       source=SourceRef(job.start.file, job.start.line), written=rendered.scalar_text)
     return name, spec
 
 
@@ -113,14 +164,23 @@ def _top_field(field: str) -> str:
 
 def _render(doc: Located, renderer: Renderer) -> tuple[Located, list[ManifestIssue]]:
     """Render `name` first so every other field can use `{{ name }}`."""
-    data: dict[str, Any] = doc.data
-    extra: dict[str, Any] = {}
-    issues: list[ManifestIssue] = []
-    if "name" in data:
-        name, issues = renderer.render_value(data["name"], ("name",), doc)
-        extra["name"] = name
+    extra, issues = _render_name(doc, renderer)
     rendered, more = renderer.render(doc, extra)
     return rendered, issues + more
+
+
+def _render_name(doc: Located, renderer: Renderer) -> tuple[dict[str, Any], list[ManifestIssue]]:
+    if "name" not in doc.data:
+        return {}, []
+    name, issues = renderer.render_value(doc.data["name"], ("name",), doc)
+    return {"name": name}, issues
+
+
+def _render_field(doc: Located, renderer: Renderer, key: str) -> Any:
+    """Just `doc.data[key]`, rendered (any errors are reported when the whole document is)."""
+    extra, _ = _render_name(doc, renderer)
+    rendered, _ = renderer.render_value(doc.data.get(key), (key,), doc, extra)
+    return rendered
 
 
 def _under(field: str, roots: set[str]) -> bool:

@@ -17,6 +17,7 @@ from hfjobs_spec.manifest.model import (
     SourceRef,
     VolumeSpec,
 )
+from hfjobs_spec.manifest.secret_refs import reference_source
 from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url, normal_mount_path, parse_timeout
 from hfjobs_spec.manifest.yaml_source import Path_
 
@@ -93,7 +94,7 @@ def _secrets(secrets: dict[str, str] | list[str]) -> tuple[SecretRef, ...]:
     pairs = secrets.items() if isinstance(secrets, dict) else ((name, f"${name}") for name in secrets)
     refs = []
     for name, reference in pairs:
-        source = reference.lstrip("$").strip("{}")
+        source = reference_source(reference)
         kind: SecretKind = "hf_token" if source == HF_TOKEN_REFERENCE else "env"
         refs.append(SecretRef(name=name, source=source, kind=kind))
     return tuple(sorted(refs, key=lambda ref: ref.name))

@@ -3,11 +3,15 @@
 Templates only ever replace a string leaf, so they cannot change a document's structure and every
 error keeps the position of the leaf it came from. A leaf that is exactly one `{{ expression }}`
 keeps the expression's native type (a list, an int); anything else renders to a string.
-Secret references (`$NAME`, `${NAME}`) contain no Jinja markers and pass through untouched.
+Secret references (`$NAME`, `${NAME}`) contain no Jinja markers and pass through untouched, and
+`env()` refuses to read a secret: a variable named in any `secrets:` of the project, or one whose
+value looks like a Hugging Face token.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Mapping
@@ -19,23 +23,27 @@ from jinja2.exceptions import SecurityError, UndefinedError
 
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest.sandbox import MAX_CHARS, ManifestSandbox, TooLargeError, weight
+from hfjobs_spec.manifest.secret_refs import ALWAYS_SECRET
+from hfjobs_spec.manifest.tokens import looks_like_token, redact
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 _MARKERS = ("{{", "{%", "{#")
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}$", re.DOTALL)
 MAX_RENDERED_CHARS = MAX_CHARS
-_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
-_MISSING = object()
 
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What templates can see. `environ` backs `env('NAME', default)`; pass it in to keep rendering pure."""
+    """What templates can see. `environ` backs `env('NAME', default)`; pass it in to keep rendering pure.
+
+    `secret_names` are the variables `env()` refuses to read (besides HF_TOKEN and HUGGING_FACE_HUB_TOKEN).
+    """
 
     vars: Mapping[str, Any]
     project: str
     environment: str | None
     environ: Mapping[str, str] = field(default_factory=dict)
+    secret_names: frozenset[str] = frozenset()
 
 
 class _EnvLookupError(Exception):
@@ -51,6 +59,13 @@ class Renderer:
                                            keep_trailing_newline=True)
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
         self._native: set[Path_] = set()
+
+    def with_secret_names(self, names: frozenset[str]) -> Renderer:
+        """The same renderer (and its compiled templates), refusing `names` in `env()` too."""
+        other = copy.copy(self)  # compiled templates call back into this sandbox, so both are shared
+        other.context = dataclasses.replace(self.context, secret_names=self.context.secret_names | names)
+        other._native = set()
+        return other
 
     def render(self, located: Located,
                extra: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
@@ -87,7 +102,16 @@ class Renderer:
         if kwargs or not 1 <= len(args) <= 2 or not isinstance(args[0], str):
             raise _EnvLookupError("env() takes a variable name and an optional default: "
                                   "env('NAME') or env('NAME', 'fallback')")
-        value = self.context.environ.get(args[0])
+        name = args[0]
+        if name in ALWAYS_SECRET or name in self.context.secret_names:
+            why = "holds the Hub token" if name in ALWAYS_SECRET else "is named under secrets: in this project"
+            raise _EnvLookupError(f"env({name!r}) refused: {name} {why}, and templates never read secrets; "
+                                  f"pass it to the job instead (secrets: {{{name}: ${name}}})")
+        value = self.context.environ.get(name)
+        if value is not None and looks_like_token(value):
+            raise _EnvLookupError(f"env({name!r}) refused: its value looks like a Hugging Face token, and "
+                                  f"templates never read secrets; pass it to the job instead "
+                                  f"(secrets: {{{name}: ${name}}})")
         if value is not None:
             return value
         if len(args) == 1:
@@ -147,6 +171,8 @@ class Renderer:
             message = f"unsafe template: {exc}"
         elif isinstance(exc, RecursionError):
             message = "template refused: it calls itself too deeply"
+        elif isinstance(exc, OverflowError):
+            message = "template refused: a number is too large"
         elif isinstance(exc, UndefinedError):
             message = f"undefined in template: {_explain_undefined(str(exc), self.context.vars)}"
         elif isinstance(exc, (_EnvLookupError, _NotData)):
@@ -154,7 +180,7 @@ class Renderer:
         else:
             message = f"template failed: {type(exc).__name__}: {exc}"
         # Messages may quote the template; never let one echo something that looks like a token.
-        message = _TOKEN_LIKE.sub("hf_***", message)
+        message = redact(message)
         return ManifestIssue(position.file, line, position.column if line == position.line else 1,
                              format_path(path), message)
 

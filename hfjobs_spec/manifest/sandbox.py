@@ -29,12 +29,19 @@ from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from hfjobs_spec.manifest.yaml_source import MAX_NUMBER_DIGITS
+
 # Budgets for one rendered value (one string leaf of a manifest).
 MAX_CHARS = 100_000
 MAX_ITERATIONS = 100_000
 MAX_CALLS = 100_000
 MAX_EXPONENT = 256
-MAX_INT_BITS = 100_000
+# Integers a template builds have at most MAX_NUMBER_DIGITS digits, like numbers written in YAML: far
+# below Python's 4,300-digit limit, past which printing one raises. `*` and `**` are refused before
+# Python computes them when the result would surely be longer (judged by bit lengths); every value is
+# measured exactly when it is used or returned.
+_INT_LIMIT = 10**MAX_NUMBER_DIGITS
+MAX_INT_BITS = _INT_LIMIT.bit_length()
 
 # `random` would make rendering depend on luck; everything else is deterministic.
 _REMOVED_FILTERS = ("random",)
@@ -69,6 +76,7 @@ def weight(value: Any, limit: int = MAX_CHARS) -> int:
                 stack.extend(item.keys())
                 stack.extend(item.values())
         elif isinstance(item, int):
+            _check_int(item)
             total += 1 + item.bit_length() // 3
         else:
             total += 1
@@ -84,6 +92,11 @@ class Budget:
     iterations: int = 0
     calls: int = 0
     output: int = 0
+
+
+def _check_int(value: int) -> None:
+    if value.bit_length() > MAX_INT_BITS or abs(value) >= _INT_LIMIT:
+        raise TooLargeError(f"a number would have more than {MAX_NUMBER_DIGITS:,} digits")
 
 
 def _check_size(size: int, what: str) -> None:
@@ -227,16 +240,18 @@ class ManifestSandbox(ImmutableSandboxedEnvironment):
 def _check_power(left: Any, right: Any) -> None:
     if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
         raise TooLargeError(f"exponent {right} is too large")
-    if isinstance(left, int) and isinstance(right, int) and left.bit_length() * abs(right) > MAX_INT_BITS:
-        raise TooLargeError("the power is too large a number")
+    # The power has at least (bits - 1) * exponent + 1 bits.
+    if isinstance(left, int) and isinstance(right, int) and (left.bit_length() - 1) * abs(right) >= MAX_INT_BITS:
+        raise TooLargeError(f"the power would have more than {MAX_NUMBER_DIGITS:,} digits")
 
 
 def _check_repeat(left: Any, right: Any) -> None:
     for value, count in ((left, right), (right, left)):
         if isinstance(count, int) and not isinstance(value, (int, float)):
             _check_size(weight(value) * max(count, 0), "the repetition")
-    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-        raise TooLargeError("the product is too large a number")
+    # The product has at least bits(left) + bits(right) - 1 bits.
+    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() - 1 > MAX_INT_BITS:
+        raise TooLargeError(f"the product would have more than {MAX_NUMBER_DIGITS:,} digits")
 
 
 def _check_format(template: str, values: Any) -> None:

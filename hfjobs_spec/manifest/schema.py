@@ -24,6 +24,14 @@ SCHEDULE_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@ann
 SCHEDULE_PATTERN = r"^(@[a-z]+|\S+( +\S+){4})$"
 VOLUME_TYPES = ("bucket", "model", "dataset", "space")
 REPO_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Bounds of our own choosing. No public source states the Hub's limits: huggingface_hub (2.4: the
+# `run_job` docstring, the jobs guide, `hf jobs --attempts` with min=1 only), the hub-docs Jobs pages,
+# and the HF MCP server's jobs tool (timeout: a duration string, default 30m) give defaults and lower
+# bounds, never a maximum. These keep a typo (`attempts: 100`, `timeout: 30d`) from becoming a large
+# bill and every value far inside what any server-side integer holds; raise them if the Hub allows more.
+MAX_ATTEMPTS = 10
+MAX_TIMEOUT_SECONDS = 7 * 86_400
+TIMEOUT_TOO_LONG = f"must be at most 7d ({MAX_TIMEOUT_SECONDS:,} seconds)"
 
 _PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
 _STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
@@ -85,14 +93,14 @@ JOB_PROPERTIES: dict[str, Any] = {
     "flavor": {"enum": list(FLAVORS), "description": "Hardware flavor. Default: cpu-basic."},
     "timeout": {
         "anyOf": [
-            {"type": "integer", "minimum": 1},
+            {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT_SECONDS},
             {"type": "string", "pattern": TIMEOUT_PATTERN},
         ],
-        "description": "Maximum run time: seconds, or a number with s, m, h or d (e.g. 90, \"30m\", \"2h\"). "
-        "Default: 30m.",
+        "description": "Maximum run time: seconds, or a number with s, m, h or d (e.g. 90, \"30m\", \"2h\"), "
+        "from 1 second to 7 days. Default: 30m.",
     },
-    "attempts": {"type": "integer", "minimum": 1,
-                 "description": "Attempts in all, the first included. Default: 1."},
+    "attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS,
+                 "description": f"Attempts in all, the first included: 1 to {MAX_ATTEMPTS}. Default: 1."},
     "env": {
         "type": "object",
         "propertyNames": {"pattern": ENV_NAME_PATTERN},
@@ -287,7 +295,9 @@ def project_schema() -> dict[str, Any]:
             "environments": {
                 "type": "object",
                 # Environment names become a label value (hfjobs-environment), so they follow label rules.
-                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$", "maxLength": 63},
+                # `default` is the label value of jobs applied without -E, so no environment may take it.
+                "propertyNames": {"pattern": r"^[A-Za-z0-9_-]+$", "maxLength": 63,
+                                  "not": {"const": labels.DEFAULT_ENVIRONMENT}},
                 "additionalProperties": {
                     "type": "object",
                     "additionalProperties": False,

@@ -8,20 +8,20 @@ Raw validator text ("'x' does not match '^[a-z0-9]...'") helps nobody; each fail
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # Typed as Any without stubs; with them, the ignore is unused and says so.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from jsonschema import Draft202012Validator, validators  # type: ignore[import-untyped,unused-ignore]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped,unused-ignore]
 
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest import schema as s
+from hfjobs_spec.manifest.tokens import redact
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
-
-_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 
 _PATTERN_MEANING = {
     s.NAME_PATTERN: "must start with a lowercase letter or digit and contain only lowercase letters, "
@@ -51,13 +51,43 @@ _TYPE_NAMES = {
 }
 
 
+def _strict_integer(_checker: Any, instance: Any) -> bool:
+    """JSON Schema calls 2.0 an integer; a job's `attempts: 2.0` or port `80.0` would reach the Hub as
+    a float, and a label `1.0` as text with a dot, so integers here are Python ints (and not bools)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+@functools.lru_cache(maxsize=64)
+def _anchored(pattern: str) -> re.Pattern[str]:
+    """`pattern` with a final `$` that means the end of the text, as in JSON Schema (ECMA-262).
+
+    Python's `$` also matches before a trailing newline, so a name ending in a newline would pass
+    `^[a-z0-9-]+$` and reach the Hub's labels.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    validators={"pattern": _pattern_keyword},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+)
+
+
 def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """A validator for one of our schemas.
+    """A validator for one of our schemas: draft 2020-12, with strict integers and strict `$`.
 
     No `check_schema` here: it costs tens of milliseconds on every command, and the schemas are
     constants that the tests check against the meta-schema.
     """
-    return Draft202012Validator(schema)
+    return _Validator(schema)
 
 
 def schema_issues(validator: Draft202012Validator, located: Located,
@@ -137,7 +167,7 @@ def _issue(located: Located, path: Path_, message: str, *, key: bool = False) ->
 
 def _shown(value: Any, path: Path_) -> str:
     """A value quoted for a message, unless it may be a secret."""
-    if "secrets" in path or (isinstance(value, str) and _TOKEN_LIKE.search(value)):
+    if "secrets" in path or (isinstance(value, str) and redact(value) != value):
         return "the value"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -253,9 +283,18 @@ def _property_names(error: ValidationError, path: Path_, located: Located) -> li
         meaning = _PATTERN_MEANING.get(str(error.validator_value), f"must match {error.validator_value}")
     elif error.validator == "maxLength":
         meaning = f"must be at most {error.validator_value} characters"
+    elif error.validator == "not" and path and path[-1] in _RESERVED_KEYS:
+        meaning = _RESERVED_KEYS[str(path[-1])]
     else:
         meaning = "is not allowed"
-    return [_issue(located, (*path, key), f"key {key!r} {meaning}", key=True)]
+    return [_issue(located, (*path, key), f"key {_shown(key, ())} {meaning}", key=True)]
+
+
+# Keys a mapping reserves (a `not` under `propertyNames`), by the mapping's field name.
+_RESERVED_KEYS = {
+    "environments": f"is reserved: it is the environment of jobs applied without -E (their label "
+    f"{labels.ENVIRONMENT} is {labels.DEFAULT_ENVIRONMENT!r}); choose another name",
+}
 
 
 def _bounds(error: ValidationError, path: Path_, located: Located) -> list[ManifestIssue]:
@@ -269,6 +308,8 @@ def _bounds(error: ValidationError, path: Path_, located: Located) -> list[Manif
         "uniqueItems": "must not contain duplicates",
     }
     message = messages[str(error.validator)]
+    if path and path[-1] == "timeout" and error.validator == "maximum":
+        message = s.TIMEOUT_TOO_LONG
     if error.validator == "uniqueItems" and isinstance(error.instance, list):
         repeated = [item for index, item in enumerate(error.instance) if item in error.instance[:index]]
         if repeated:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,12 @@ from croniter import croniter
 
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestIssue
-from hfjobs_spec.manifest.schema import SCHEDULE_ALIASES
+from hfjobs_spec.manifest import safe_paths
+from hfjobs_spec.manifest.schema import MAX_TIMEOUT_SECONDS, SCHEDULE_ALIASES, TIMEOUT_TOO_LONG
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
 
 # Linux caps one environment string at 128 KiB; base64 grows a script by a third.
 MAX_INLINE_SCRIPT_BYTES = 64 * 1024
-HUB_TOKEN = re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")
 # Environment variables the tool itself sets inside the container.
 RESERVED_ENV = ("HFJOBS_SCRIPT_B64",)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,16 +47,30 @@ class ScriptReader:
         return self._cache[relative]
 
     def _read(self, relative: str) -> ScriptFile | str:
+        if "\x00" in relative:
+            return f"the path {safe_paths.NUL_MESSAGE}"
         if Path(relative).is_absolute():
             return "must be a path relative to the repository root (or an https:// URL)"
-        target = (self.root / relative).resolve()
+        # Resolved first, so that `..` and symlinks (of the file or of any folder on the way) are
+        # judged by where they lead: a script is shipped inline, so it must never be read from outside.
+        target = safe_paths.resolve(self.root / relative)
+        if isinstance(target, str):
+            return f"the path {target}"
         if not target.is_relative_to(self.root):
             return "must stay inside the repository"
-        if not target.is_file():
-            return f"file {relative!r} does not exist (paths are relative to the repository root)"
-        raw = target.read_bytes()
+        found = safe_paths.kind(target)
+        if found == "missing":
+            return f"file {_quoted(relative)} does not exist (paths are relative to the repository root)"
+        if found != "file":  # a folder, or a FIFO or device, which reading would block on
+            return f"{_quoted(relative)} is not a file"
+        try:
+            with target.open("rb") as handle:
+                raw = handle.read(MAX_INLINE_SCRIPT_BYTES + 1)  # a huge file is never read whole
+                size = os.fstat(handle.fileno()).st_size
+        except OSError as exc:
+            return f"cannot read {_quoted(relative)}: {exc.strerror or exc}"
         if len(raw) > MAX_INLINE_SCRIPT_BYTES:
-            return (f"script is {len(raw):,} bytes; local scripts are shipped inline and must be at most "
+            return (f"script is {size:,} bytes; local scripts are shipped inline and must be at most "
                     f"{MAX_INLINE_SCRIPT_BYTES:,} bytes: publish it at an https:// URL "
                     "or mount it with a volume")
         try:
@@ -67,14 +81,24 @@ class ScriptReader:
         return ScriptFile(path=posix, content=text, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def parse_timeout(value: int | str) -> int:
-    """`90` -> 90, `"30m"` -> 1800, `"1.5h"` -> 5400 (truncated to whole seconds, like the Hub client)."""
+def _quoted(text: str, limit: int = 80) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+def timeout_seconds(value: int | str) -> float:
+    """`90` -> 90, `"30m"` -> 1800, `"1.5h"` -> 5400.0; `inf` for absurd text (`"999...9d"`), never an error."""
     if isinstance(value, int):
         return value
     unit = value[-1]
     if unit in _UNIT_SECONDS:
-        return int(float(value[:-1]) * _UNIT_SECONDS[unit])
-    return int(float(value))
+        return float(value[:-1]) * _UNIT_SECONDS[unit]
+    return float(value)
+
+
+def parse_timeout(value: int | str) -> int:
+    """A validated timeout in whole seconds (truncated, like the Hub client: `"0.5m"` -> 30)."""
+    return int(timeout_seconds(value))
 
 
 def normal_mount_path(path: str) -> str:
@@ -94,8 +118,12 @@ def semantic_issues(doc: Located, scripts: ScriptReader) -> list[ManifestIssue]:
     if schedule is not None and not _valid_schedule(schedule):
         found.append((("schedule",), f"{schedule!r} is not a valid cron expression (5 fields, UTC) "
                                      f"or one of {', '.join(SCHEDULE_ALIASES)}", False))
-    if "timeout" in data and parse_timeout(data["timeout"]) < 1:
-        found.append((("timeout",), "must be at least 1 second", False))
+    if "timeout" in data:
+        seconds = timeout_seconds(data["timeout"])
+        if seconds < 1:
+            found.append((("timeout",), "must be at least 1 second", False))
+        elif seconds > MAX_TIMEOUT_SECONDS:
+            found.append((("timeout",), TIMEOUT_TOO_LONG, False))
     script = data.get("script")
     if script is not None:
         if script.startswith("http://"):
@@ -124,11 +152,7 @@ def _env_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
     env: dict[str, Any] = data.get("env", {})
     secrets = data.get("secrets", {})
     secret_names = set(secrets) if isinstance(secrets, dict) else {str(s) for s in secrets}
-    for name, value in env.items():
-        if isinstance(value, str) and HUB_TOKEN.search(value):
-            found.append((("env", name), "looks like a Hugging Face token; never put tokens in env: "
-                                         f"declare it under secrets (e.g. secrets: {{{name}: $HF_TOKEN}})",
-                          False))
+    for name in env:
         if name in secret_names:
             found.append((("env", name), f"{name!r} is also declared in secrets; keep it in one place", True))
         if name in RESERVED_ENV:
@@ -137,12 +161,19 @@ def _env_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
 
 
 def _label_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
-    return [
+    found: list[tuple[Path_, str, bool]] = [
         (("labels", key), f"label key {key!r} is reserved: hfjobs-spec sets '{labels.HUB_NAME}' and the "
                           f"'{labels.RESERVED_PREFIX}*' labels itself", True)
         for key in data.get("labels", {})
         if labels.is_reserved(key)
     ]
+    # The schema's maxLength covers text only; a number becomes its digits.
+    found += [
+        (("labels", key), f"must be at most {labels.LABEL_MAX_LENGTH} characters", False)
+        for key, value in data.get("labels", {}).items()
+        if isinstance(value, int) and len(str(value)) > labels.LABEL_MAX_LENGTH
+    ]
+    return found
 
 
 def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:

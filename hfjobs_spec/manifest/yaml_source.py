@@ -7,7 +7,9 @@ errors, and alias expansion is bounded (a "billion laughs" document is refused, 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +22,10 @@ MAX_FILE_BYTES = 1_000_000
 MAX_NODES_PER_DOCUMENT = 20_000
 # Far deeper than any manifest, far shallower than Python's recursion limit.
 MAX_DEPTH = 64
+# Numbers written in YAML, and numbers templates compute, have at most this many digits. Far below
+# Python's 4,300-digit limit on int/str conversion (past it int() and str() raise), and it keeps
+# YAML 1.1's base-60 integers (`1:30:00`), whose construction is quadratic, cheap.
+MAX_NUMBER_DIGITS = 1_000
 
 Path_ = tuple[str | int, ...]
 
@@ -34,6 +40,8 @@ _STANDARD_TAG = "tag:yaml.org,2002:"
 # Timestamps stay the text the user wrote: manifests have no date fields, and a str is JSON-safe.
 _AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp"}
 _TOO_DEEP = f"document is nested too deeply (at most {MAX_DEPTH} levels)"
+_TOO_LONG_NUMBER = (f"number is longer than {MAX_NUMBER_DIGITS:,} characters; "
+                    "write it in quotes to keep it as text")
 _NATIVE = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
            "tag:yaml.org,2002:null"}
 
@@ -82,11 +90,12 @@ class YamlError(Exception):
 
 def read_text(path: str, display: str) -> str:
     """Read a manifest file as UTF-8 text, refusing huge and binary files with a clear error."""
+    if "\x00" in path:
+        raise YamlError(ManifestIssue(display, 1, 1, "", "cannot read file: the path contains a NUL character"))
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = _read_regular_file(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise YamlError(ManifestIssue(display, 1, 1, "", f"cannot read file: {exc.strerror}")) from None
+        raise YamlError(ManifestIssue(display, 1, 1, "", f"cannot read file: {exc.strerror or exc}")) from None
     if len(raw) > MAX_FILE_BYTES:
         raise YamlError(
             ManifestIssue(display, 1, 1, "",
@@ -99,6 +108,16 @@ def read_text(path: str, display: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlError(ManifestIssue(display, line, 1, "", "file is not valid UTF-8 text")) from None
+
+
+def _read_regular_file(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file. Opening without blocking, then checking what was
+    opened, means a FIFO or a device in place of a manifest is refused instead of waited on."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read(limit)
 
 
 def parse_documents(text: str, display: str) -> Iterator[Located]:
@@ -189,8 +208,10 @@ class _Builder:
                 self.located.block_scalars.add(path)
             return str(node.value)
         if node.tag in _NATIVE:
+            if len(node.value) > MAX_NUMBER_DIGITS:
+                raise self._fail(node, path, _TOO_LONG_NUMBER)
             self.located.scalar_text[path] = str(node.value)
-            return _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
+            return _native(node)
         tag = "!!" + node.tag.removeprefix(_STANDARD_TAG) if node.tag.startswith(_STANDARD_TAG) else node.tag
         raise self._fail(node, path, f"unsupported YAML tag {tag!r}; manifests hold plain data only")
 
@@ -231,6 +252,30 @@ class _Builder:
                     copy.merged = True  # type: ignore[attr-defined]
                     merged.append((copy, inner_value))
         return explicit + merged
+
+
+def _native(node: yaml.Node) -> Any:
+    """A number, boolean or null, as PyYAML's safe loader reads it (YAML 1.1: `yes`, `0x1f`, `1:30`)."""
+    return _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
+
+
+def parse_scalar(text: str) -> Any:
+    """`text` read as one YAML scalar, typed like a manifest value (`3` is a number, `'3'` text).
+
+    Anything that is not a plain scalar (a list, a mapping, a date, invalid YAML) is `text` itself:
+    structure only comes from files. A number too long to be one raises `YamlError`.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(node, yaml.ScalarNode):
+        return text
+    if node.tag in _NATIVE:
+        if len(node.value) > MAX_NUMBER_DIGITS:
+            raise YamlError(ManifestIssue("", 0, 0, "", _TOO_LONG_NUMBER))
+        return _native(node)
+    return str(node.value) if node.tag == _STR else text
 
 
 def format_path(path: Path_) -> str:

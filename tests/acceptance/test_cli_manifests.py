@@ -322,3 +322,293 @@ def test_importtime_of_validate_shows_no_hub_client() -> None:
     assert result.returncode == 0
     assert "hfjobs_spec.manifest" in result.stderr
     assert "huggingface_hub" not in result.stderr
+
+
+# -- hostile input: every bad value is a located error, never a crash ----------------------------------------
+
+CRASH_MARKERS = ("Traceback", "Unexpected error", "This is a bug")
+HUGE = "9" * 5000
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """Exit 1 with each `expected` line printed, and no sign of a crash."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    for line in expected:
+        assert line in output.splitlines(), f"{line!r} not in:\n{output}"
+    for marker in CRASH_MARKERS:
+        assert marker not in output, output
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "expected"),
+    [
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + f"env: {{A: {HUGE}}}\n"}, [],
+         "jobs/a.yaml:5:10: error: env.A: number is longer than 1,000 characters; write it in quotes to keep it as "
+         "text"),
+        ({"hfjobs.yaml": PROJECT_HEADER + f"vars: {{n: {HUGE}}}\n"}, [],
+         "hfjobs.yaml:3:11: error: vars.n: number is longer than 1,000 characters; write it in quotes to keep it as "
+         "text"),
+        ({"v.yaml": f"n: {HUGE}\n"}, ["--values", "v.yaml"],
+         "v.yaml:1:4: error: n: number is longer than 1,000 characters; write it in quotes to keep it as text"),
+        ({}, ["--var", f"n={HUGE}"],
+         "Error: --var n: number is longer than 1,000 characters; write it in quotes to keep it as text"),
+        # This one used to pass validate and crash render (a 12,000-digit int has no decimal text in Python).
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + "attempts: '{{ (2**200)**200 }}'\n"}, [],
+         "jobs/a.yaml:5:11: error: attempts: template refused: the power would have more than 1,000 digits"),
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + f"env: {{A: '{{{{ {' * '.join(['10**250'] * 5)} }}}}'}}\n"},
+         [], "jobs/a.yaml:5:10: error: env.A: template refused: the product would have more than 1,000 digits"),
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + "env: {A: '{{ 2**(2**40) }}', B: '{{ 10**(10**9) }}'}\n"}, [],
+         "jobs/a.yaml:5:10: error: env.A: template refused: exponent 1099511627776 is too large"),
+        ({"jobs/a.yaml": VALID_JOB.format(name="a") + "env: {B: '{{ 10**(10**9) }}'}\n"}, [],
+         "jobs/a.yaml:5:10: error: env.B: template refused: exponent 1000000000 is too large"),
+    ],
+    ids=["manifest", "project-vars", "values-file", "var", "template-power", "template-product", "tower-2",
+         "tower-10"],
+)
+def test_numbers_too_long_for_python_are_located_errors(tmp_path: Path, files: dict[str, str], args: list[str],
+                                                       expected: str) -> None:
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a")}, files=files)
+    assert_refused(python_m(*args, "validate", cwd=root), expected)
+    if "template" in expected:  # these passed validate, then crashed render
+        assert_refused(python_m(*args, "render", cwd=root), expected)
+
+
+def test_power_towers_evaluate_left_to_right_and_stay_small(tmp_path: Path) -> None:
+    """Jinja reads `2**2**40` as `(2**2)**40`: cheap, and not refused. The sandbox bounds the other reading."""
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a") +
+                                    "env: {A: '{{ 2**2**40 }}', B: '{{ 10**10**9 }}'}\n"})
+    result = python_m("render", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["jobs"][0]["env"] == {"A": str(4**40), "B": str(10**90)}
+
+
+def test_nul_characters_in_paths_are_located_errors(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "a": "apiVersion: hfjobs/v1\nname: a\nscript: \"scripts/a\\u0000.py\"\n",
+        "b": VALID_JOB.format(name="b") + "volumes:\n  - {type: model, source: o/m, mount_path: \"/m\\0\"}\n",
+    }, files={"scripts/a.py": "print(1)\n"})
+    assert_refused(
+        python_m("validate", cwd=root),
+        "jobs/a.yaml:3:9: error: script: must not contain a NUL character (no command line, environment or path can "
+        "hold one)",
+        "jobs/b.yaml:6:44: error: volumes[0].mount_path: must not contain a NUL character (no command line, "
+        "environment or path can hold one)",
+    )
+    (root / "hfjobs.yaml").write_text(PROJECT_HEADER + "jobs_dir: \"jo\\u0000bs\"\n")
+    assert_refused(python_m("render", cwd=root),
+                   "hfjobs.yaml:3:11: error: jobs_dir: contains a NUL character, which no file name can hold")
+
+
+def test_attempts_and_timeout_are_bounded(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "many": VALID_JOB.format(name="many") + "attempts: 11\n",
+        "long": VALID_JOB.format(name="long") + "timeout: 604801\n",
+        "days": VALID_JOB.format(name="days") + "timeout: 8d\n",
+        "hours": VALID_JOB.format(name="hours") + "timeout: 168.5h\n",
+        "absurd": VALID_JOB.format(name="absurd") + f"timeout: '{HUGE}d'\n",
+        "float": VALID_JOB.format(name="float") + "timeout: 90.0\nattempts: 2.0\n",
+        "edge": VALID_JOB.format(name="edge") + "timeout: 7d\nattempts: 10\n",
+    })
+    too_long = "timeout: must be at most 7d (604,800 seconds)"
+    assert_refused(
+        python_m("validate", cwd=root),
+        "jobs/many.yaml:5:11: error: attempts: must be at most 10",
+        f"jobs/long.yaml:5:10: error: {too_long}",
+        f"jobs/days.yaml:5:10: error: {too_long}",
+        f"jobs/hours.yaml:5:10: error: {too_long}",
+        f"jobs/absurd.yaml:5:10: error: {too_long}",
+        "jobs/float.yaml:5:10: error: timeout: must be an integer or a string, not a number",
+        "jobs/float.yaml:6:11: error: attempts: must be an integer, not a number",
+        "7 errors in 6 of 7 files",
+    )
+    edge = python_m("render", "--format", "json", "jobs/edge.yaml", cwd=root)
+    assert edge.returncode == 0, edge.stderr
+    assert {k: json.loads(edge.stdout)["jobs"][0][k] for k in ("timeout", "attempts")} == {"timeout": 604800,
+                                                                                          "attempts": 10}
+
+
+def test_the_environment_name_default_is_reserved(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a")},
+                         project=PROJECT_HEADER + "environments:\n  default: {}\n")
+    assert_refused(python_m("validate", cwd=root),
+                   "hfjobs.yaml:4:3: error: environments.default: key 'default' is reserved: it is the environment of "
+                   "jobs applied without -E (their label hfjobs-environment is 'default'); choose another name")
+    (root / "hfjobs.yaml").write_text(PROJECT_HEADER + "environments:\n  prod: {}\n")
+    assert_refused(python_m("-E", "default", "render", cwd=root),
+                   "Error: -E default: 'default' is reserved for jobs applied without -E; leave out -E to use the "
+                   "project's own settings")
+
+
+@pytest.mark.parametrize(
+    ("jobs_dir", "message"),
+    [
+        ("../elsewhere", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("linked", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("/ABSOLUTE", "must be a folder relative to the project root, not an absolute path"),
+    ],
+)
+def test_jobs_dir_must_stay_inside_the_project(tmp_path: Path, jobs_dir: str, message: str) -> None:
+    outside = write_project(tmp_path / "elsewhere", {"x": VALID_JOB.format(name="x")})
+    root = tmp_path / "project"
+    write_project(root, {"a": VALID_JOB.format(name="a")},
+                  project=PROJECT_HEADER + f"jobs_dir: {jobs_dir.replace('/ABSOLUTE', str(outside / 'jobs'))}\n")
+    (root / "linked").symlink_to(outside / "jobs")
+    assert_refused(python_m("validate", cwd=root), f"hfjobs.yaml:3:11: error: jobs_dir: {message}")
+
+
+def test_links_out_of_the_project_are_never_read(tmp_path: Path) -> None:
+    """A pull request can add symlinks; none of them makes validate read, or render print, an outside file."""
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "private.yaml").write_text("apiVersion: hfjobs/v1\nname: private\nimage: x\ncommand: [cat]\n"
+                                          "labels: {stolen: private-value}\n")
+    (outside / "folder" / "run.py").write_text("print('private-script')\n")
+    root = write_project(tmp_path / "project", {"ok": VALID_JOB.format(name="ok")}, files={
+        "jobs/link.yaml": "apiVersion: hfjobs/v1\nname: link\nscript: scripts/link.py\n---\n"
+                          "apiVersion: hfjobs/v1\nname: via-folder\nscript: scripts/folder/run.py\n---\n"
+                          "apiVersion: hfjobs/v1\nname: loop\nscript: scripts/loop.py\n",
+        "scripts/.keep": "",
+    })
+    (root / "jobs" / "evil.yaml").symlink_to(outside / "private.yaml")
+    (root / "scripts" / "link.py").symlink_to(outside / "folder" / "run.py")
+    (root / "scripts" / "folder").symlink_to(outside / "folder")
+    (root / "scripts" / "loop.py").symlink_to("loop.py")
+    for command in (["validate"], ["render", "--format", "json"]):
+        result = python_m(*command, cwd=root)
+        assert_refused(
+            result,
+            "jobs/evil.yaml:1:1: error: is a symlink to a file outside the project; manifests must live in it",
+            "jobs/link.yaml:3:9: error: script: must stay inside the repository",
+            "jobs/link.yaml:7:9: error: script: must stay inside the repository",
+            "jobs/link.yaml:11:9: error: script: the path is a symlink loop",
+        )
+        assert "private" not in result.stdout + result.stderr
+
+
+# -- secrets cannot be laundered through templates -----------------------------------------------------------
+
+WANDB_VALUE = "wandb-secret-0123456789abcdef"
+SOURCE_VALUE = "source-secret-value-42"
+PROD_VALUE = "prod-secret-value-77"
+TEMPLATED_VALUE = "templated-secret-value-9"
+SHAPED_VALUE = "hf_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210"
+SECRET_VALUES = (TOKEN, WANDB_VALUE, SOURCE_VALUE, PROD_VALUE, TEMPLATED_VALUE, SHAPED_VALUE)
+SECRET_ENVIRON = {"HF_TOKEN": TOKEN, "HUGGING_FACE_HUB_TOKEN": TOKEN, "WANDB_API_KEY": WANDB_VALUE,
+                  "SOURCE": SOURCE_VALUE, "PROD_KEY": PROD_VALUE, "FROM_TEMPLATE": TEMPLATED_VALUE,
+                  "INNOCENT": SHAPED_VALUE}
+LAUNDERING = {
+    "launder": VALID_JOB.format(name="launder").replace(
+        "command: [python, -V]",
+        "command: [echo, \"{{ env('HF_TOKEN') }}\", \"{{ env('HUGGING_FACE_HUB_TOKEN') }}\"]") +
+    "labels: {a: \"{{ env('WANDB_API_KEY') }}\", b: \"{{ env('SOURCE') }}\", c: \"{{ env('PROD_KEY') }}\"}\n"
+    "env: {A: \"{{ env('FROM_TEMPLATE') }}\", B: \"x{{ env('INNOCENT') }}\"}\n",
+    "owners": VALID_JOB.format(name="list-owner") + "secrets: [WANDB_API_KEY]\n---\n"
+    + VALID_JOB.format(name="map-owner") + "secrets: {TARGET: \"${SOURCE}\"}\n---\n"
+    + VALID_JOB.format(name="templated-owner") + "secrets: {OTHER: \"${{ vars.source }}\"}\n",
+}
+LAUNDERING_PROJECT = (PROJECT_HEADER + "vars: {source: FROM_TEMPLATE}\nenvironments:\n  prod:\n    defaults:\n"
+                      "      secrets: {PROD_KEY: $PROD_KEY}\n")
+
+
+@pytest.fixture
+def laundering(tmp_path: Path) -> Path:
+    return write_project(tmp_path, LAUNDERING, project=LAUNDERING_PROJECT)
+
+
+def test_env_refuses_every_secret_with_a_located_error_naming_the_variable(laundering: Path) -> None:
+    result = python_m("validate", cwd=laundering, env=SECRET_ENVIRON)
+    refused = "refused: {name} {why}, and templates never read secrets; pass it to the job instead " \
+              "(secrets: {{{name}: ${name}}})"
+    hub, named = "holds the Hub token", "is named under secrets: in this project"
+    assert_refused(
+        result,
+        f"jobs/launder.yaml:4:17: error: command[1]: env('HF_TOKEN') {refused.format(name='HF_TOKEN', why=hub)}",
+        f"jobs/launder.yaml:4:42: error: command[2]: env('HUGGING_FACE_HUB_TOKEN') "
+        f"{refused.format(name='HUGGING_FACE_HUB_TOKEN', why=hub)}",
+        f"jobs/launder.yaml:5:13: error: labels.a: env('WANDB_API_KEY') "
+        f"{refused.format(name='WANDB_API_KEY', why=named)}",
+        f"jobs/launder.yaml:5:46: error: labels.b: env('SOURCE') {refused.format(name='SOURCE', why=named)}",
+        # A secret of another environment's defaults is still a secret.
+        f"jobs/launder.yaml:5:72: error: labels.c: env('PROD_KEY') {refused.format(name='PROD_KEY', why=named)}",
+        # Known only once `${{ vars.source }}` is rendered, and still refused.
+        f"jobs/launder.yaml:6:10: error: env.A: env('FROM_TEMPLATE') "
+        f"{refused.format(name='FROM_TEMPLATE', why=named)}",
+        "jobs/launder.yaml:6:43: error: env.B: env('INNOCENT') refused: its value looks like a Hugging Face token, "
+        "and templates never read secrets; pass it to the job instead (secrets: {INNOCENT: $INNOCENT})",
+    )
+
+
+def test_rendering_one_file_still_knows_the_secrets_of_the_others(laundering: Path) -> None:
+    result = python_m("render", "jobs/launder.yaml", cwd=laundering, env=SECRET_ENVIRON)
+    assert_refused(result, "Error: 7 manifest errors")
+    assert "env('WANDB_API_KEY') refused" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--format", "json"], ["validate", "--format", "github"],
+                                  ["render"], ["render", "--format", "json"], ["--debug", "render"],
+                                  ["-E", "prod", "--debug", "validate", "--format", "json"],
+                                  ["render", "jobs/launder.yaml"]])
+def test_no_secret_value_appears_in_any_output(laundering: Path, argv: list[str]) -> None:
+    result = python_m(*argv, cwd=laundering, env=SECRET_ENVIRON)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    for value in SECRET_VALUES:
+        assert value not in output
+    for marker in CRASH_MARKERS:
+        assert marker not in output
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["render", "--format", "json"], ["--debug", "validate", "--format",
+                                                                                  "github"]])
+def test_a_token_in_any_field_is_an_error_that_never_quotes_it(tmp_path: Path, argv: list[str]) -> None:
+    root = write_project(tmp_path, {
+        "image": f"apiVersion: hfjobs/v1\nname: image\nimage: registry.example/{TOKEN}\ncommand: [x]\n",
+        "command": VALID_JOB.format(name="command").replace("[python, -V]", f"[curl, -H, 'Bearer {TOKEN}']"),
+        "script": "apiVersion: hfjobs/v1\nname: script\nscript: scripts/a.py\nscript_args: ['{{ vars.t }}']\n",
+        "labels": VALID_JOB.format(name="labels") + f"labels: {{note: {TOKEN}}}\n",
+        "schedule": VALID_JOB.format(name="schedule") + f"schedule: '{TOKEN} * * * *'\n",
+    }, files={"scripts/a.py": "print(1)\n"})
+    result = python_m("--var", f"t={TOKEN}", *argv, cwd=root)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert TOKEN not in output and TOKEN[3:20] not in output
+    for marker in CRASH_MARKERS:
+        assert marker not in output
+    if argv == ["validate"]:
+        found = "holds what looks like a Hugging Face token"
+        for where in ("jobs/image.yaml:3:8: error: image:", "jobs/command.yaml:4:21: error: command[2]:",
+                      "jobs/script.yaml:4:15: error: script_args[0]:", "jobs/labels.yaml:5:16: error: labels.note:",
+                      "jobs/schedule.yaml:5:11: error: schedule:"):
+            assert any(line.startswith(where) and found in line for line in output.splitlines()), where
+
+
+def test_newlines_in_file_names_and_keys_cannot_forge_output_lines(tmp_path: Path) -> None:
+    """Git stores any file name; CI runners obey `::command::` lines on stdout. Neither gets through raw."""
+    forged = "\n::add-mask::forged\n"
+    root = write_project(tmp_path, {"ok": VALID_JOB.format(name="ok")}, files={
+        f"jobs/x{forged}.yaml": "apiVersion: hfjobs/v1\nname: x\nimage: x\ncommand: [x]\nflavor: nope\n",
+        "jobs/keys.yaml": VALID_JOB.format(name="keys") + 'env: {"A\\n::add-mask::forged": x}\n'
+                          'labels: {"b\\n::add-mask::forged": x}\n',
+    })
+    for fmt in ("text", "json"):
+        result = python_m("validate", "--format", fmt, cwd=root)
+        assert result.returncode == 1
+        lines = (result.stdout + result.stderr).splitlines()
+        assert not [line for line in lines if line.startswith("::")], lines
+        for marker in CRASH_MARKERS:
+            assert marker not in result.stdout + result.stderr
+    text = python_m("validate", cwd=root).stdout
+    assert "jobs/x\\n::add-mask::forged\\n.yaml:5:9: error: flavor: 'nope' is not a known flavor" in text
+    assert "jobs/keys.yaml:5:7: error: env.A\\n::add-mask::forged: key 'A\\n::add-mask::forged' must be an " \
+           "environment variable name" in text
+
+
+def test_a_lone_surrogate_built_by_a_template_is_a_located_error(tmp_path: Path) -> None:
+    """`render --format json` used to die writing it: UTF-8 cannot encode half of a UTF-16 pair."""
+    root = write_project(tmp_path, {"a": VALID_JOB.format(name="a").replace(
+        "[python, -V]", "[echo, '{{ \"\\ud800\" }}']")})
+    for argv in (["render", "--format", "json"], ["render"], ["validate"]):
+        assert_refused(python_m(*argv, cwd=root),
+                       "jobs/a.yaml:4:17: error: command[1]: must be valid text: it holds a lone surrogate "
+                       "(\\ud800-\\udfff), which UTF-8 cannot encode")

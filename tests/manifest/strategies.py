@@ -19,8 +19,10 @@ label_values = st.from_regex(r"\A[A-Za-z0-9_-]{0,12}\Z", fullmatch=True)
 plain_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=20).filter(
     lambda t: not any(m in t for m in ("{{", "{%", "{#")) and "hf_" not in t)
 ports = st.integers(1, 65535)
-timeouts = st.one_of(st.integers(1, 10**6), st.builds(lambda n, u: f"{n}{u}", st.integers(1, 999),
-                                                      st.sampled_from(["", "s", "m", "h", "d"])))
+# Up to the 7-day bound: as seconds, or as a number of each unit.
+_UNIT_MAX = {"": 999, "s": 999, "m": 999, "h": 168, "d": 7}
+timeouts = st.one_of(st.integers(1, 7 * 86_400), st.sampled_from(sorted(_UNIT_MAX)).flatmap(
+    lambda unit: st.integers(1, _UNIT_MAX[unit]).map(lambda n: f"{n}{unit}")))
 schedules = st.sampled_from(["@hourly", "@daily", "@weekly", "0 3 * * *", "*/5 * * * *", "15 2 1 * mon"])
 
 

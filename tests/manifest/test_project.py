@@ -207,3 +207,118 @@ def test_namespace_precedence_job_over_environment_over_project(tmp_path: Path) 
     }, project=VARS_PROJECT)
     assert {n: s.namespace for n, s in specs(tmp_path).items()} == {"a": "base-ns", "b": "own-ns"}
     assert {n: s.namespace for n, s in specs(tmp_path, environment="prod").items()} == {"a": "prod-ns", "b": "own-ns"}
+
+
+# -- hostile paths and names -------------------------------------------------------------------------------
+
+NUL = "contains a NUL character, which no file name can hold"
+
+
+def test_nul_characters_on_the_command_line_are_project_errors_not_crashes(tmp_path: Path) -> None:
+    write_project(tmp_path, {"a": JOB.format(name="a")})
+    with pytest.raises(ProjectError, match=rf"^--values 'a\\x00b.yaml': the path {NUL}$"):
+        load_project(options(tmp_path, values=["a\x00b.yaml"]))
+    with pytest.raises(ProjectError, match=rf"^--project-dir 'a\\x00b' {NUL}$"):
+        find_project_root(ProjectOptions(project_dir=Path("a\x00b"), cwd=tmp_path))
+    with pytest.raises(ProjectError, match=rf"^path 'jobs/a\\x00.yaml' {NUL}$"):
+        specs(tmp_path, "jobs/a\x00.yaml")
+
+
+def test_a_var_too_long_to_be_a_number_is_a_project_error() -> None:
+    with pytest.raises(ProjectError, match=r"^--var n: number is longer than 1,000 characters; write it in quotes"):
+        parse_var("n=" + "9" * 5000)
+    assert parse_var("n='" + "9" * 5000 + "'") == {"n": "9" * 5000}
+
+
+def test_project_errors_never_echo_a_token(tmp_path: Path) -> None:
+    token = "hf_" + "Ab1" * 12
+    write_project(tmp_path, {"a": JOB.format(name="a")}, project=PROJECT_HEADER + "environments: {prod: {}}\n")
+    for chosen in (options(tmp_path, var=[token]), options(tmp_path, environment=token)):
+        with pytest.raises(ProjectError) as caught:
+            load_project(chosen)
+        assert token not in str(caught.value) and "hf_***" in str(caught.value)
+
+
+def test_default_is_no_environment_name(tmp_path: Path) -> None:
+    write_project(tmp_path, {"a": JOB.format(name="a")}, project=PROJECT_HEADER + "environments:\n  default: {}\n")
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(options(tmp_path))
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.line, issue.column, issue.field) == ("hfjobs.yaml", 4, 3, "environments.default")
+    write_project(tmp_path, {}, project=PROJECT_HEADER + "environments:\n  Default: {}\n")
+    assert load_project(options(tmp_path, environment="Default")).environment == "Default"  # labels are exact
+    with pytest.raises(ProjectError, match=r"^-E default: 'default' is reserved for jobs applied without -E"):
+        load_project(options(tmp_path, environment="default"))
+
+
+@pytest.mark.parametrize(
+    ("jobs_dir", "message"),
+    [
+        ("../outside", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("jobs/../../outside", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("link", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("link/sub", "leads outside the project (through '..', an absolute path or a symlink)"),
+        ("loop", "is a symlink loop"),
+        ("/etc", "must be a folder relative to the project root, not an absolute path"),
+        ('"jobs\\0"', NUL),
+    ],
+)
+def test_jobs_dir_must_stay_inside_the_project(tmp_path: Path, jobs_dir: str, message: str) -> None:
+    (tmp_path / "outside" / "sub").mkdir(parents=True)
+    root = write_project(tmp_path / "project", {"a": JOB.format(name="a")},
+                         project=PROJECT_HEADER + f"jobs_dir: {jobs_dir}\n")
+    (root / "link").symlink_to(tmp_path / "outside")
+    (root / "loop").symlink_to("loop")
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(options(root))
+    assert [str(issue) for issue in caught.value.issues] == [f"hfjobs.yaml:3:11: error: jobs_dir: {message}"]
+
+
+def test_jobs_dir_may_use_dots_and_links_that_stay_inside(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"a": JOB.format(name="a")}, project=PROJECT_HEADER + "jobs_dir: ./x/../inner\n")
+    (root / "x").mkdir()
+    (root / "inner").symlink_to(root / "jobs")
+    assert list(specs(root)) == ["a"]
+
+
+def test_a_default_jobs_folder_linked_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    write_files(tmp_path / "project", {"hfjobs.yaml": PROJECT_HEADER})
+    (tmp_path / "project" / "jobs").symlink_to(tmp_path / "outside")
+    with pytest.raises(ManifestErrors) as caught:
+        load_project(options(tmp_path / "project"))
+    assert [str(issue) for issue in caught.value.issues] == [
+        "hfjobs.yaml:1:1: error: jobs_dir: the default 'jobs' leads outside the project (through '..', an absolute "
+        "path or a symlink)"]
+
+
+def test_a_project_file_linked_from_outside_is_refused(tmp_path: Path) -> None:
+    write_files(tmp_path, {"elsewhere.yaml": PROJECT_HEADER, "project/jobs/.keep": ""})
+    (tmp_path / "project" / "hfjobs.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    with pytest.raises(ProjectError, match=r"^hfjobs\.yaml is a symlink to a file outside the project"):
+        load_project(options(tmp_path / "project"))
+
+
+def test_manifests_found_in_folders_must_resolve_inside_the_project(tmp_path: Path) -> None:
+    write_files(tmp_path, {"outside/x.yaml": JOB.format(name="x"), "outside/sub/y.yaml": JOB.format(name="y")})
+    root = write_project(tmp_path / "project", {"a": JOB.format(name="a")})
+    (root / "jobs" / "evil.yaml").symlink_to(tmp_path / "outside" / "x.yaml")
+    (root / "jobs" / "inside.yaml").symlink_to(root / "jobs" / "a.yaml")  # the same file twice: read once
+    (root / "jobs" / "dir").symlink_to(tmp_path / "outside" / "sub")  # folder links are not followed
+    project = load_project(options(root))
+    refused: list[object] = []
+    found = iter_manifest_files(project, (), root, refused=refused)
+    assert [project.display(p) for p in found] == ["jobs/a.yaml"]
+    assert [str(issue) for issue in refused] == [
+        "jobs/evil.yaml:1:1: error: is a symlink to a file outside the project; manifests must live in it"]
+    # Named on the command line, a folder outside the project is the user's choice, and so are its files.
+    outside = iter_manifest_files(project, (tmp_path / "outside",), root, refused=refused)
+    assert sorted(p.name for p in outside) == ["x.yaml", "y.yaml"]
+
+
+def test_secret_names_of_the_project_cover_every_environment(tmp_path: Path) -> None:
+    write_project(tmp_path, {}, project=PROJECT_HEADER + (
+        "defaults: {secrets: [A]}\nenvironments:\n  prod: {defaults: {secrets: {B: $C, D: '${E}'}}}\n"
+        "  dev: {defaults: {secrets: {F: '{{ vars.x }}'}}}\n"))
+    # A templated source is only known once rendered with a job (the loader does that); its key is known now.
+    assert load_project(options(tmp_path)).secret_names == {"A", "B", "C", "D", "E", "F"}

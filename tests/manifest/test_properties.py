@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hfjobs_spec.commands.manifests import Validation
 from hfjobs_spec.output import specs as spec_output
 from hfjobs_spec.output import validation as report
-from tests.manifest.helpers import PROJECT_HEADER, check, specs, write_files
+from tests.manifest.helpers import PROJECT_HEADER, TOKEN, check, specs, write_files
 from tests.manifest.strategies import SCRIPTS, job_documents, messy_documents, templates, values
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -129,3 +129,36 @@ def test_valid_documents_validate_and_render_deterministically(docs: list[dict[s
     assert spec_output.json_output(first) == spec_output.json_output(second)
     rendered = list(yaml.safe_load_all(spec_output.yaml_output(first)))
     assert [job["spec_hash"] for job in rendered] == [spec.spec_hash for spec in first]
+
+
+HOSTILE_SCALARS = st.one_of(
+    st.integers(990, 1010).map(lambda n: "9" * n), st.just("9" * 5000), st.just("0x" + "f" * 1200),
+    st.integers(1, 500).map(lambda n: "1" + ":30" * n),
+    st.sampled_from([
+        "2.0", ".nan", ".inf", "-.inf", "1.0e400", "-0", "0o17", '"a\\0b"', '"x\\n"', f"'{TOKEN}'", f"'Bearer {TOKEN}'",
+        "'{{ (2**200)**200 }}'", "'{{ 10**300 * 10**300 * 10**300 * 10**300 }}'", "'{{ 2**(2**40) }}'",
+        "'{{ env(\"HF_TOKEN\") }}'", "'{{ env(\"LEAKY\") }}'", "'{{ (\"9\" * 5000) | int }}'", "'{{ 2.0 ** 5000 }}'",
+        "'{{ range(10**20) }}'", "'{{ 10**999 // 3 }}'", "'9999999999999999999999d'", "'0.0001s'",
+    ]),
+)
+HOSTILE_FIELDS = ["name: {}", "image: {}", "command: [{}]", "timeout: {}", "attempts: {}", "env: {{A: {}}}",
+                  "labels: {{a: {}}}", "expose: [{}]", "volumes: [{{type: model, source: o/m, mount_path: {}}}]",
+                  "schedule: {}", "script: {}", "secrets: {{A: {}}}"]
+
+
+@SETTINGS
+@given(value=HOSTILE_SCALARS, field=st.sampled_from(HOSTILE_FIELDS), project=st.sampled_from([PROJECT, WITH_DEFAULTS]))
+def test_hostile_values_in_any_field_are_answered_and_never_echo_a_token(value: str, field: str, project: str) -> None:
+    base = {"name": "name: a", "image": "image: x", "command": "command: [x]"}
+    chosen = field.split(":")[0]
+    lines = ["apiVersion: hfjobs/v1", *(line for key, line in base.items() if key != chosen), field.format(value)]
+    if chosen == "script":
+        lines = [line for line in lines if not line.startswith(("image", "command"))]
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_files(Path(folder), {"hfjobs.yaml": project, **SCRIPTS, "jobs/h.yaml": "\n".join(lines) + "\n"})
+        result = check(root, environ={"LEAKY": TOKEN, "HF_TOKEN": TOKEN})
+        if result.ok:  # then it renders, in both formats
+            loaded = list(specs(root, environ={"LEAKY": TOKEN, "HF_TOKEN": TOKEN}).values())
+            assert TOKEN not in spec_output.json_output(loaded) + spec_output.yaml_output(loaded)
+    assert_answered(result)
+    assert all(TOKEN not in str(issue) and TOKEN[3:20] not in str(issue) for issue in result.issues)

@@ -223,6 +223,16 @@ RESOURCE_BOMBS = [
     "{% macro g(n) %}{% if n %}{{ g(n-1) }}{{ g(n-1) }}{% endif %}{% endmacro %}{{ g(40) }}",
     "{{ 'x'.encode() * 10**9 }}",
     "{{ 'x'.translate({120: 'y' * 90000}) * 2 }}",
+    # Numbers past 1,000 digits: Python cannot even print one past 4,300 digits.
+    "{{ (2**200)**200 }}",
+    "{{ 2**(2**40) }}",
+    "{{ 10**(10**9) }}",
+    "{{ 10**300 * 10**300 * 10**300 * 10**300 }}",
+    "{{ [10**300 * 10**300 * 10**300] }}",
+    "{{ (10**300 * 10**300 * 10**300 + 10**900 * 9) * 2 }}",
+    "{{ ('f' * 900) | int(base=16) }}",
+    "{{ range(10**100) }}",
+    "{{ 2.0 ** 2000 }}",
 ]
 
 
@@ -268,3 +278,58 @@ def test_native_results_are_recorded_for_clearer_type_errors() -> None:
     rendered, issues = renderer().render(doc)
     assert issues == []
     assert rendered.native_templates == {("a",), ("c", 1)}
+
+
+def test_numbers_up_to_a_thousand_digits_render_and_larger_ones_are_refused() -> None:
+    assert value("{{ (10**111) ** 9 }}") == 10**999
+    assert value("x{{ (10**111) ** 9 * 9 }}") == "x" + str(9 * 10**999)
+    assert value("{{ -(10**111) ** 9 * 9 - 1 }}") == -(9 * 10**999) - 1
+    assert error("{{ (10**111) ** 9 * 10**2 }}") == "template refused: the product would have more than 1,000 digits"
+    assert error("{{ (10**250) ** 5 }}") == "template refused: the power would have more than 1,000 digits"
+    # Built without `*` or `**` (a sum), it is still measured before it is used or returned.
+    assert error("{{ (10**111) ** 9 * 9 + (10**111) ** 9 * 9 }}") == (
+        "template refused: a number would have more than 1,000 digits")
+    assert error("{{ (10**111) ** 9 * 10 }}") == "template refused: a number would have more than 1,000 digits"
+
+
+SECRET_NAMES = frozenset({"WANDB_API_KEY", "SOURCE"})
+
+
+def secret_error(template: str, environ: dict[str, str]) -> str:
+    (doc,) = parse_documents(f"v: {template!r}\n", "f.yaml")
+    context = RenderContext(vars=VARS, project="demo", environment=None, environ=environ, secret_names=SECRET_NAMES)
+    rendered, issues = Renderer(context).render(doc)
+    assert len(issues) == 1, issues
+    assert rendered.data["v"] == template  # the failed leaf keeps the template, never the value
+    return issues[0].message
+
+
+@pytest.mark.parametrize(("name", "why"), [("HF_TOKEN", "holds the Hub token"),
+                                           ("HUGGING_FACE_HUB_TOKEN", "holds the Hub token"),
+                                           ("WANDB_API_KEY", "is named under secrets: in this project"),
+                                           ("SOURCE", "is named under secrets: in this project")])
+@pytest.mark.parametrize("form", ["{{{{ env('{name}') }}}}", "x{{{{ env('{name}', 'fallback') }}}}",
+                                  "{{{{ env('{name}') | length }}}}", "{{{{ env(default='d', *['{name}']) }}}}"])
+def test_env_never_reads_a_secret(name: str, why: str, form: str) -> None:
+    environ = {name: "the-secret-value-123"}
+    message = secret_error(form.format(name=name), environ)
+    assert message == (f"env({name!r}) refused: {name} {why}, and templates never read secrets; pass it to the job "
+                       f"instead (secrets: {{{name}: ${name}}})")
+    assert "the-secret-value-123" not in message
+
+
+def test_env_never_reads_a_value_shaped_like_a_token() -> None:
+    message = secret_error("{{ env('INNOCENT') }}", {"INNOCENT": f"Bearer {TOKEN}"})
+    assert message == ("env('INNOCENT') refused: its value looks like a Hugging Face token, and templates never read "
+                       "secrets; pass it to the job instead (secrets: {INNOCENT: $INNOCENT})")
+    assert value("{{ env('PLAIN') }}", environ={"PLAIN": "hf_transfer"}) == "hf_transfer"
+
+
+def test_with_secret_names_adds_names_and_keeps_the_compiled_templates() -> None:
+    first = renderer(environ={"LATE": "v"})
+    (doc,) = parse_documents("v: \"{{ env('LATE') }}\"\n", "f.yaml")
+    assert first.render(doc)[0].data == {"v": "v"}
+    second = first.with_secret_names(frozenset({"LATE"}))
+    assert second._compiled is first._compiled
+    assert "env('LATE') refused" in second.render(doc)[1][0].message
+    assert first.render(doc)[0].data == {"v": "v"}  # the first one is unchanged

@@ -154,3 +154,40 @@ def test_the_template_alternative_is_never_blamed_in_defaults() -> None:
 def test_did_you_mean() -> None:
     assert did_you_mean("flavour", ["flavor", "timeout"]) == "; did you mean 'flavor'?"
     assert did_you_mean("zzz", ["flavor"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (HEAD + "attempts: 2.0\n", "f.yaml:5:11: error: attempts: must be an integer, not a number"),
+        (HEAD + "attempts: true\n", "f.yaml:5:11: error: attempts: must be an integer, not true/false"),
+        (HEAD + "expose: [80.0]\n", "f.yaml:5:10: error: expose[0]: must be an integer, not a number"),
+        (HEAD + "timeout: 60.0\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a number"),
+        (HEAD + "attempts: 11\n", "f.yaml:5:11: error: attempts: must be at most 10"),
+        (HEAD + "attempts: 0\n", "f.yaml:5:11: error: attempts: must be at least 1"),
+        (HEAD + "timeout: 604801\n", "f.yaml:5:10: error: timeout: must be at most 7d (604,800 seconds)"),
+        ("apiVersion: hfjobs/v1\nname: \"a\\n\"\nimage: x\ncommand: [x]\n",
+         "f.yaml:2:7: error: name: 'a\\n' must start with a lowercase letter or digit and contain only lowercase "
+         "letters, digits and '-'"),
+        (HEAD + "secrets: {A: \"$B\\n\"}\n",
+         "f.yaml:5:14: error: secrets.A: must be a reference such as $NAME or ${NAME} (resolved at apply time); "
+         "secret values never go in a manifest"),
+    ],
+)
+def test_integers_are_ints_and_patterns_end_at_the_end(text: str, expected: str) -> None:
+    assert issues(text) == [expected]
+
+
+def test_the_published_job_schema_carries_the_bounds() -> None:
+    job = s.job_schema(as_written=True)["properties"]
+    assert job["attempts"]["anyOf"][0]["maximum"] == s.MAX_ATTEMPTS == 10
+    assert job["timeout"]["anyOf"][0]["anyOf"][0]["maximum"] == s.MAX_TIMEOUT_SECONDS == 7 * 86400
+
+
+def test_the_project_schema_reserves_the_default_environment() -> None:
+    names = s.project_schema()["properties"]["environments"]["propertyNames"]
+    assert names["not"] == {"const": labels.DEFAULT_ENVIRONMENT}
+    assert Draft202012Validator(s.project_schema()).is_valid({"apiVersion": "hfjobs/v1", "project": "p",
+                                                              "environments": {"prod": {}}})
+    assert not Draft202012Validator(s.project_schema()).is_valid({"apiVersion": "hfjobs/v1", "project": "p",
+                                                                  "environments": {"default": {}}})

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from hfjobs_spec.manifest.semantics import MAX_INLINE_SCRIPT_BYTES, ScriptFile, ScriptReader, parse_timeout
+from hfjobs_spec.manifest.semantics import (
+    MAX_INLINE_SCRIPT_BYTES,
+    ScriptFile,
+    ScriptReader,
+    parse_timeout,
+    timeout_seconds,
+)
 from tests.manifest.helpers import PROJECT_HEADER, TOKEN, check, messages, specs, write_project
 
 IMAGE_JOB = "apiVersion: hfjobs/v1\nname: {name}\nimage: python:3.12\ncommand: [python, -V]\n"
@@ -20,6 +26,28 @@ IMAGE_JOB = "apiVersion: hfjobs/v1\nname: {name}\nimage: python:3.12\ncommand: [
 )
 def test_parse_timeout(value: int | str, seconds: int) -> None:
     assert parse_timeout(value) == seconds
+
+
+def test_timeout_seconds_of_absurd_text_is_infinite_not_a_crash() -> None:
+    assert timeout_seconds("9" * 5000 + "d") == float("inf")
+    assert timeout_seconds("9" * 5000) == float("inf")
+
+
+def test_script_reader_refuses_paths_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    os.mkfifo(tmp_path / "scripts" / "pipe.py")  # reading it would block forever
+    os.symlink("loop.py", tmp_path / "scripts" / "loop.py")
+    os.symlink(tmp_path, tmp_path / "scripts" / "up")
+    (tmp_path / "scripts" / "big.py").write_text("#" * (MAX_INLINE_SCRIPT_BYTES * 2))
+    reader = ScriptReader(tmp_path)
+    assert reader.read("scripts/pipe.py") == "'scripts/pipe.py' is not a file"
+    assert reader.read("scripts/loop.py") == "the path is a symlink loop"
+    assert reader.read("scripts/a\x00.py") == "the path contains a NUL character, which no file name can hold"
+    assert str(reader.read("a" * 5000)).startswith("file 'aaaa")  # too long a name for the OS; quoted short
+    assert len(str(reader.read("a" * 5000))) < 150
+    assert reader.read("scripts/up/scripts/up/scripts/missing.py") == (
+        "file 'scripts/up/scripts/up/scripts/missing.py' does not exist (paths are relative to the repository root)")
+    assert str(reader.read("scripts/big.py")).startswith(f"script is {MAX_INLINE_SCRIPT_BYTES * 2:,} bytes;")
 
 
 def test_script_reader(tmp_path: Path) -> None:
@@ -37,7 +65,7 @@ def test_script_reader(tmp_path: Path) -> None:
     assert reader.read("scripts/link.py") == "must stay inside the repository"
     assert reader.read("../outside.py") == "must stay inside the repository"
     assert reader.read("/etc/passwd") == "must be a path relative to the repository root (or an https:// URL)"
-    assert reader.read("scripts") == "file 'scripts' does not exist (paths are relative to the repository root)"
+    assert reader.read("scripts") == "'scripts' is not a file"
     assert reader.read("scripts/latin1.py") == "script is not UTF-8 text"
     assert str(reader.read("scripts/big.py")).startswith("script is 65,537 bytes; local scripts are shipped inline")
 
@@ -133,7 +161,8 @@ def test_script_content_is_part_of_the_spec(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "rejected"),
     [(TOKEN, True), (f"Bearer {TOKEN}", True), (f"x={TOKEN};", True), ("hf_" + "a" * 29, False),
-     ("hf_transfer", False), ("HF_HUB_ENABLE_HF_TRANSFER", False), ("$HF_TOKEN", False), ("shf_" + "a" * 40, False)],
+     ("hf_transfer", False), ("HF_HUB_ENABLE_HF_TRANSFER", False), ("$HF_TOKEN", False), ("shf_" + "a" * 40, False),
+     (f"{TOKEN}_suffix", True), (f"{TOKEN}-suffix", True)],
 )
 def test_token_looking_env_values(tmp_path: Path, value: str, rejected: bool) -> None:
     root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + f"env: {{V: '{value}'}}\n"})
@@ -162,3 +191,18 @@ def test_mount_paths(tmp_path: Path, mounts: list[str], ok: bool) -> None:
     volumes = "".join(f"  - {{type: bucket, source: o/b{i}, mount_path: '{m}'}}\n" for i, m in enumerate(mounts))
     root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + "volumes:\n" + volumes})
     assert check(root).ok is ok, messages(root)
+
+
+@pytest.mark.parametrize(("label", "ok"), [("9" * 100, True), ("9" * 101, False), ("-" + "9" * 99, True)])
+def test_a_number_as_a_label_value_fits_the_label_length(tmp_path: Path, label: str, ok: bool) -> None:
+    root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + f"labels: {{n: {label}}}\n"})
+    expected = [] if ok else ["jobs/a.yaml:5:13: error: labels.n: must be at most 100 characters"]
+    assert messages(root) == expected
+
+
+@pytest.mark.parametrize(("timeout", "ok"), [(604800, True), ("7d", True), ("168h", True), ("10080m", True),
+                                             (604801, False), ("7.01d", False), ("169h", False), ("604801s", False)])
+def test_timeouts_are_at_most_seven_days(tmp_path: Path, timeout: int | str, ok: bool) -> None:
+    root = write_project(tmp_path, {"a": IMAGE_JOB.format(name="a") + f"timeout: {timeout}\n"})
+    expected = [] if ok else ["jobs/a.yaml:5:10: error: timeout: must be at most 7d (604,800 seconds)"]
+    assert messages(root) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,45 @@ def test_format_path() -> None:
     assert format_path(()) == ""
     assert format_path(("volumes", 0, "mount_path")) == "volumes[0].mount_path"
     assert format_path((0, "a")) == "[0].a"
+
+
+@pytest.mark.parametrize("number", ["9" * 1001, "-" + "9" * 1000, "0x" + "f" * 999, "1" + ":30" * 400,
+                                    "1." + "5" * 999, "9" * 5000, "1" + ":30" * 300_000])
+def test_a_number_longer_than_a_thousand_characters_is_an_issue_before_it_is_built(number: str) -> None:
+    """Past 4,300 digits Python's int() raises; YAML 1.1's base-60 form (`1:30`) is quadratic to build."""
+    assert failure(f"a:\n  b: {number}\n") == (
+        "f.yaml:2:6: error: a.b: number is longer than 1,000 characters; write it in quotes to keep it as text")
+
+
+def test_numbers_up_to_a_thousand_characters_and_quoted_digits_are_fine() -> None:
+    (doc,) = parse(f"a: {'9' * 1000}\nb: '{'9' * 5000}'\nc: 1:30\n")
+    assert doc.data == {"a": int("9" * 1000), "b": "9" * 5000, "c": 90}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("3", 3), ("'3'", "3"), ("1.5", 1.5), ("yes", True), ("null", None), ("", ""), ("  a b ", "a b"),
+     ("[1, 2]", "[1, 2]"), ("{a: 1}", "{a: 1}"), ("[1", "[1"), ("*x", "*x"), ("2024-01-01", "2024-01-01"),
+     ("!!python/name:os.system", "!!python/name:os.system"), ("a\n---\nb", "a\n---\nb"), ("0x1f", 31)],
+)
+def test_parse_scalar_reads_command_line_values_like_manifest_values(text: str, expected: object) -> None:
+    assert yaml_source.parse_scalar(text) == expected
+
+
+def test_parse_scalar_refuses_a_number_too_long_to_be_one() -> None:
+    with pytest.raises(YamlError, match="number is longer than 1,000 characters"):
+        yaml_source.parse_scalar("9" * 5000)
+
+
+def test_read_text_refuses_what_is_not_a_regular_file_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)  # opening a FIFO for reading would wait for a writer forever
+    with pytest.raises(YamlError) as caught:
+        read_text(str(fifo), "pipe.yaml")
+    assert str(caught.value) == "pipe.yaml:1:1: error: cannot read file: not a regular file"
+    with pytest.raises(YamlError) as caught:
+        read_text(str(tmp_path), "folder")
+    assert str(caught.value).startswith("folder:1:1: error: cannot read file: ")
+    with pytest.raises(YamlError) as caught:
+        read_text(str(tmp_path / "a\x00b.yaml"), "a.yaml")
+    assert str(caught.value) == "a.yaml:1:1: error: cannot read file: the path contains a NUL character"
