@@ -555,7 +555,8 @@ def test_no_secret_value_appears_in_any_output(laundering: Path, argv: list[str]
     output = result.stdout + result.stderr
     for value in SECRET_VALUES:
         assert value not in output
-    for marker in CRASH_MARKERS:
+    # --debug shows the traceback (with its causes) of known errors too; it must still hold no value.
+    for marker in CRASH_MARKERS[1:] if "--debug" in argv else CRASH_MARKERS:
         assert marker not in output
 
 
