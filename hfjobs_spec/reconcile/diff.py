@@ -242,15 +242,14 @@ def retire(run: LiveRun) -> Operation:
 
 
 def _plan_retired(builder: _Builder, spec: JobSpec, finished: list[LiveRun]) -> None:
-    """Finished runs of earlier revisions still listed (made before runs were retired): retire them."""
-    if not finished:
-        return
-    count = len(finished)
-    builder.add(Change(spec.name, "job", "update",
-                       f"{count} finished run{'s' if count != 1 else ''} of earlier revisions: relabel them out of "
-                       "the project's listing (they stay on the Hub)", _namespace(spec),
-                       live_ids=tuple(run.id for run in finished),
-                       operations=tuple(retire(run) for run in finished)))
+    """Finished runs of earlier revisions still listed (made before runs were retired): retire them.
+
+    One change per run, so that apply relabels them side by side rather than one after another.
+    """
+    for run in finished:
+        builder.add(Change(spec.name, "job", "update",
+                           f"run {run.id} of an earlier revision: relabel it out of the project's listing (it stays "
+                           "on the Hub)", run.namespace, live_ids=(run.id,), operations=(retire(run),)))
 
 
 # Removals

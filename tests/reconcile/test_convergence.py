@@ -107,7 +107,7 @@ def test_runs_of_earlier_revisions_leave_the_listing_so_plans_do_not_grow_with_h
     labels[L.PROJECT] = labels.pop(L.RETIRED_FROM)
     hub.set_job_labels("alice", first, labels)
     (tidy,) = session.plan().plan.pending
-    assert tidy.action == "update" and "1 finished run of earlier revisions" in tidy.reason
+    assert tidy.action == "update" and f"run {first} of an earlier revision: relabel it out" in tidy.reason
     assert session.apply().ok
     assert not session.plan().plan.has_changes
     assert len(session.backend.list_jobs("alice", {L.PROJECT: "demo"})) == 1
