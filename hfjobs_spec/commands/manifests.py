@@ -63,7 +63,8 @@ def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[
 
 def _load(project: Project, settings: ManifestSettings, environ: Mapping[str, str]) -> LoadResult:
     result = load_manifests(project, settings.paths, cwd=settings.project.cwd, environ=environ)
-    if settings.mask is not None:
+    if settings.mask is not None:  # every secret the project names, even in a job that failed to load
+        settings.mask.add_variables(environ, result.secret_names)
         settings.mask.add_variables(environ, (ref.source for spec in result.specs for ref in spec.secrets
                                               if ref.kind != "hf_token"))
     return result

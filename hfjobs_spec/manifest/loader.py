@@ -34,6 +34,8 @@ class LoadResult:
     specs: tuple[JobSpec, ...]
     issues: tuple[ManifestIssue, ...]
     files: tuple[str, ...]
+    # Every variable the project names under `secrets:` (valid jobs or not): their values are masked.
+    secret_names: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=tuple(project.display(f) for f in files),
+        secret_names=renderer.context.secret_names,
     )
 
 

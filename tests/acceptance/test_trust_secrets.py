@@ -67,3 +67,27 @@ def test_a_secret_value_in_plan_output_is_masked(cli: Cli, api: HfApi, tmp_path:
     cli.run("plan", "--var", f"run={SECRET}", "--format", "markdown")
     cli.run("apply", "--auto-approve", "--var", f"run={SECRET}")
     scan_for_secrets(cli, tmp_path)
+
+
+def test_a_secret_of_a_job_that_fails_to_load_is_masked_too(cli: Cli, tmp_path: Path) -> None:
+    other = "other-secret-value-9876543210"
+    cli.env["OTHER_KEY"] = other
+    cli.write("jobs/broken.yaml", """\
+        apiVersion: hfjobs/v1
+        name: broken
+        image: python:3.12
+        command: [python, -c, "print(3)"]
+        secrets: [OTHER_KEY]
+        timeout: forever
+        """)
+    cli.write("jobs/eval.yaml", """\
+        apiVersion: hfjobs/v1
+        name: eval
+        image: python:3.12
+        command: [python, -c, "print(2)"]
+        flavor: "{{ vars.size }}"
+        """)
+    failed = cli.run("validate", "--var", f"size={other}", code=1)
+    assert "eval.yaml:5:9: error: flavor: '***' is not a known flavor" in failed.stdout
+    assert "broken.yaml" in failed.stdout
+    assert all(other not in text for text in cli.outputs)
