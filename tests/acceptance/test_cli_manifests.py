@@ -302,7 +302,7 @@ IMPORT_CHECK = """\
 import sys
 from hfjobs_spec.cli import main
 code = main(sys.argv[1:])
-loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('huggingface_hub', 'requests', 'httpx'))
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('huggingface_hub', 'requests', 'httpx', 'httpx2'))
 print(repr(loaded), file=sys.stderr)
 raise SystemExit(code)
 """
