@@ -97,8 +97,8 @@ def test_invalid_case_json_and_github_formats_agree_with_text(case: Case) -> Non
         (error,) = document["errors"]
         assert (error["file"], error["line"]) == ("", 0)
         assert [f"Error: {error['message']}"] == case.expected
-        (github,) = _run(case, "--format", "github")
-        assert github == f"::error title=hfjobs-spec::{error['message']}"
+        (annotation,) = _run(case, "--format", "github")
+        assert annotation == f"::error title=hfjobs-spec::{error['message']}"
         return
     from_json = sorted(
         f"{e['file']}:{e['line']}:{e['column']}: error: " + (f"{e['field']}: " if e["field"] else "") + e["message"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from hfjobs_spec.errors import ManifestErrors, ProjectError
+from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest.project import (
     ProjectOptions,
     deep_merge,
@@ -165,8 +166,8 @@ def test_var_needs_key_equals_value(assignment: str) -> None:
 
 
 def test_deep_merge_replaces_non_mappings_and_never_aliases_the_override() -> None:
-    base = {"a": {"x": 1, "y": [1]}, "b": 1}
-    override = {"a": {"y": [2], "z": {"deep": 1}}, "b": {"now": "mapping"}}
+    base: dict[str, Any] = {"a": {"x": 1, "y": [1]}, "b": 1}
+    override: dict[str, Any] = {"a": {"y": [2], "z": {"deep": 1}}, "b": {"now": "mapping"}}
     merged = deep_merge(base, override)
     assert merged == {"a": {"x": 1, "y": [2], "z": {"deep": 1}}, "b": {"now": "mapping"}}
     merged["a"]["z"]["deep"] = 2
@@ -306,7 +307,7 @@ def test_manifests_found_in_folders_must_resolve_inside_the_project(tmp_path: Pa
     (root / "jobs" / "inside.yaml").symlink_to(root / "jobs" / "a.yaml")  # the same file twice: read once
     (root / "jobs" / "dir").symlink_to(tmp_path / "outside" / "sub")  # folder links are not followed
     project = load_project(options(root))
-    refused: list[object] = []
+    refused: list[ManifestIssue] = []
     found = iter_manifest_files(project, (), root, refused=refused)
     assert [project.display(p) for p in found] == ["jobs/a.yaml"]
     assert [str(issue) for issue in refused] == [
