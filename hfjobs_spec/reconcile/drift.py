@@ -46,6 +46,12 @@ class DriftItem:
     detail: str
     fields: tuple[FieldDiff, ...] = ()
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DriftItem:
+        return cls(kind=data["kind"], name=data["name"], job_kind=data["job_kind"], namespace=data["namespace"],
+                   live_id=data["live_id"], detail=data["detail"],
+                   fields=tuple(FieldDiff(f["field"], f["hub"], f["git"]) for f in data["fields"]))
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "job_kind": self.job_kind, "namespace": self.namespace,
                 "live_id": self.live_id, "detail": self.detail,
@@ -72,6 +78,13 @@ class DriftReport:
         return {"format_version": FORMAT_VERSION, "project": self.project, "environment": self.environment,
                 "namespaces": list(self.namespaces), "drift": self.has_drift, "counts": self.counts,
                 "items": [item.to_dict() for item in self.items], "not_applied": list(self.not_applied)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DriftReport:
+        """A report `to_dict` wrote (read back by the GitHub runner, which renders it with run details)."""
+        return cls(project=data["project"], environment=data["environment"], namespaces=tuple(data["namespaces"]),
+                   items=tuple(DriftItem.from_dict(item) for item in data["items"]),
+                   not_applied=tuple(data["not_applied"]))
 
 
 def find_drift(desired: Sequence[JobSpec], live: LiveState, plan: Plan, options: DiffOptions,
