@@ -80,6 +80,9 @@ class Runner:
     # Commands
 
     def run(self) -> int:
+        if self.inputs.command in ("apply", "drift") and not self.inputs.hf_token:
+            raise ActionError(f"{self.inputs.command} needs a Hugging Face token: "
+                              "pass hf-token: ${{ secrets.HF_TOKEN }}")
         return {"validate": self.validate, "plan": self.plan, "apply": self.apply, "drift": self.drift}[
             self.inputs.command]()
 
