@@ -1,7 +1,8 @@
 """The `hfjobs-spec` group, and `main`: the secret mask over every output, then the one error boundary.
 
 Exit codes: 0 success; 1 any error (invalid manifests, Hub failures, usage errors, stale plans);
-2 only from `plan --detailed-exitcode` when there are changes; 130 interrupted.
+2 only from `plan --detailed-exitcode` when there are changes and from `drift` when there is drift;
+130 interrupted.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`plan`, `apply` and `status`: the steps the CLI strings together, each a plain function.
+"""`plan`, `apply`, `status` and `drift`: the steps the CLI strings together, each a plain function.
 
 The live state is read with the fewest requests possible: per namespace, one scheduled-jobs list
 and one (paginated) jobs list, both filtered on the project label by the Hub; plus at most one
@@ -21,6 +21,7 @@ from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
 from hfjobs_spec.reconcile.diff import diff
+from hfjobs_spec.reconcile.drift import DriftReport, find_drift
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
 from hfjobs_spec.reconcile.lease import Lease, LeaseSettings, LockInfo
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState
@@ -210,3 +211,14 @@ def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[
         rows = [dataclasses.replace(row, url=f"local:jobs/{row.namespace}/{row.last_run_id}") if row.url else row
                 for row in rows]
     return rows
+
+
+def run_drift(settings: ReconcileSettings, environ: Mapping[str, str]) -> DriftReport:
+    """What changed on the Hub behind git's back. Reads like plan (no secret value needed), plus one
+    unfiltered scheduled-jobs list per namespace to find unmanaged copies of declared jobs."""
+    project, specs = load_specs(settings.manifests, environ)
+    options = diff_options(settings, project)
+    with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
+        planned = make_plan(project, specs, backend, options, environ)
+        others = [job for ns in planned.live.namespaces for job in backend.list_scheduled_jobs(ns, {})]
+    return find_drift(planned.specs, planned.live, planned.plan, options, others)

@@ -184,7 +184,8 @@ def test_missing_secret_variable_fails_before_any_change(cli: Cli, api: HfApi) -
 
 def test_markdown_plan_for_pull_requests(cli: Cli) -> None:
     markdown = cli.run("plan", "--format", "markdown").stdout
-    assert "| 🟢 create | 3 |" in markdown
+    assert markdown.startswith("<!-- hfjobs-spec plan: ")
+    assert markdown.count("\n+ create ") == 3  # one green overview line per job
     assert markdown.count("<details>") == 3 and "**Plan: 3 to create" in markdown
 
 

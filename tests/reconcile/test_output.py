@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from hfjobs_spec.output.plan_markdown import MAX_CHARS, render_plan_markdown
+from hfjobs_spec.output.plan_markdown import (
+    MAX_CHARS,
+    RunContext,
+    render_plan_error_markdown,
+    render_plan_markdown,
+    render_plan_skipped_markdown,
+)
 from hfjobs_spec.output.plan_text import render_plan, summary_line
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Operation, Plan
 
@@ -48,10 +54,33 @@ def test_blocked_changes_are_marked() -> None:
     assert "! blocked: protect: true forbids it" in text
 
 
-def test_markdown_has_a_summary_table_and_a_section_per_job() -> None:
-    markdown = render_plan_markdown(plan_of([change("a", "create"), change("b", "delete")]))
-    assert "| 🟢 create | 1 |" in markdown and "| 🔴 delete | 1 |" in markdown
-    assert markdown.count("<details>") == 2
+def test_markdown_has_a_verdict_destruction_first_and_a_section_per_job() -> None:
+    plan = plan_of([
+        change("gone", "delete", (FieldDiff("flavor", "cpu-basic", None),)),
+        change("swap", "replace", (FieldDiff("flavor", "cpu-basic", "t4-small", True),)),
+        change("new", "create", (FieldDiff("image", None, "python:3.12"),)),
+        change("tweak", "update", (FieldDiff("schedule", "@daily", "@hourly"),)),
+    ])
+    markdown = render_plan_markdown(plan, context=RunContext("0123456789abcdef", "https://gh.example/run/7"))
+    lines = markdown.splitlines()
+    assert lines[0] == "<!-- hfjobs-spec plan: demo/default -->"
+    assert "🔴 **Plan: 1 to create, 1 to update, 1 to replace, 1 to delete.**" in markdown
+    assert markdown.index("Deleted or replaced on apply") < markdown.index("```diff")
+    overview = [line for line in lines if line.startswith(("+ create", "- delete", "! replace", "! update"))]
+    assert [line.split()[0] for line in overview] == ["-", "!", "+", "!"]  # every kind coloured, deletions first
+    assert '! flavor: "cpu-basic" -> "t4-small"  # forces replacement' in markdown
+    assert '- flavor: "cpu-basic"' in markdown and '+ image: "python:3.12"' in markdown
+    assert markdown.count("<details>") == 4
+    assert "made at commit `0123456789ab`" in markdown and "(https://gh.example/run/7)" in markdown
+
+
+def test_markdown_of_500_changes_stays_under_the_limit_and_says_what_it_left_out() -> None:
+    fields = tuple(FieldDiff(f"env.V{i}", None, "x" * 40) for i in range(5))
+    many = [change(f"job-{i:04d}", "create", fields) for i in range(500)]
+    markdown = render_plan_markdown(plan_of(many))
+    assert len(markdown) <= MAX_CHARS
+    assert "per-job details are left out" in markdown and "<details>" not in markdown
+    assert "Plan: 500 to create" in markdown
 
 
 def test_markdown_never_exceeds_the_limit() -> None:
@@ -61,10 +90,20 @@ def test_markdown_never_exceeds_the_limit() -> None:
     assert len(full) > MAX_CHARS
     compact = render_plan_markdown(plan_of(many))
     assert len(compact) <= MAX_CHARS and "per-job details are left out" in compact
-    assert "`job-0299`" in compact and "<details>" not in compact
-    huge = [change(f"job-{i:05d}", "create") for i in range(5000)]
+    assert "job-0299" in compact and "<details>" not in compact
+    huge = [change(f"job-{i:05d}", "delete" if i < 3 else "create") for i in range(5000)]
     summary_only = render_plan_markdown(plan_of(huge))
-    assert len(summary_only) <= MAX_CHARS and "too many to list here" in summary_only
+    assert len(summary_only) <= MAX_CHARS
+    assert "changes are left out here" in summary_only and "of 5,000 changes" in summary_only
+    assert "- delete  scheduled_job job-00000" in summary_only  # the destructive ones are the ones kept
+
+
+def test_failed_and_skipped_plans_keep_the_marker() -> None:
+    failed = render_plan_error_markdown("demo", "prod", "Error: jobs/a.yaml:3:1: bad\n```", context=RunContext("abc"))
+    assert failed.startswith("<!-- hfjobs-spec plan: demo/prod -->") and "Plan failed" in failed
+    assert "````\nError: jobs/a.yaml:3:1: bad" in failed
+    skipped = render_plan_skipped_markdown("demo", None, "pull requests from forks get no secrets")
+    assert skipped.startswith("<!-- hfjobs-spec plan: demo/default -->") and "forks get no secrets" in skipped
 
 
 def test_markdown_fences_survive_backticks_in_values() -> None:
