@@ -28,7 +28,7 @@ _NOT_TEXT = "must be valid text: it holds a lone surrogate (\\ud800-\\udfff), wh
 
 
 def leaf_issues(doc: Located) -> list[ManifestIssue]:
-    """One issue per string (or mapping key) of `doc.data` that holds a token or a NUL character."""
+    """One issue per string (or mapping key) of `doc.data` holding a token, a NUL or a lone surrogate."""
     issues = []
     for path, text, is_key in _strings(doc.data, ()):
         if path[:1] == ("secrets",):
