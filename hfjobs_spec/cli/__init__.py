@@ -4,10 +4,10 @@
 adds its commands to the group; `options` declares every option once, as typed values.
 """
 
-from hfjobs_spec.cli import manifest_commands, reconcile_commands
+from hfjobs_spec.cli import init_command, manifest_commands, reconcile_commands
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "main", "manifest_commands", "reconcile_commands"]
+__all__ = ["cli", "init_command", "main", "manifest_commands", "reconcile_commands"]
 
 
 def _mount_localhub() -> None:
