@@ -16,11 +16,12 @@ from hfjobs_spec.manifest.yaml_source import parse_documents
 from tests.manifest.helpers import REPO_ROOT
 
 
+@pytest.mark.parametrize("folder", ["schemas", "hfjobs_spec/schemas"])  # the repository's, the package's
 @pytest.mark.parametrize("kind", ["job", "project"])
-def test_published_schema_files_equal_the_code(kind: str) -> None:
-    published = (REPO_ROOT / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
+def test_published_schema_files_equal_the_code(kind: str, folder: str) -> None:
+    published = (REPO_ROOT / folder / f"{kind}.schema.json").read_text(encoding="utf-8")
     assert published == s.schema_text(kind), (
-        f"schemas/{kind}.schema.json is out of date: run `hfjobs-spec schema {kind} > schemas/{kind}.schema.json`")
+        f"{folder}/{kind}.schema.json is out of date: run `hfjobs-spec schema {kind} > {folder}/{kind}.schema.json`")
 
 
 @pytest.mark.parametrize("schema", [s.job_schema(), s.job_schema(as_written=True), s.project_schema()],
