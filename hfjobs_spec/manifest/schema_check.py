@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 # Typed as Any without stubs; with them, the ignore is unused and says so.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from jsonschema import Draft202012Validator, validators  # type: ignore[import-untyped,unused-ignore]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped,unused-ignore]
 
 from hfjobs_spec import labels
@@ -51,13 +51,23 @@ _TYPE_NAMES = {
 }
 
 
+def _is_integer(checker: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# JSON Schema counts 1.0 as an integer; YAML's 1.0 is a float, which no integer field may be.
+_VALIDATOR_CLASS = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
 def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """A validator for one of our schemas.
+    """A validator for one of our schemas (whose integers are ints: `1.0` is not one).
 
     No `check_schema` here: it costs tens of milliseconds on every command, and the schemas are
     constants that the tests check against the meta-schema.
     """
-    return Draft202012Validator(schema)
+    validator: Draft202012Validator = _VALIDATOR_CLASS(schema)
+    return validator
 
 
 def schema_issues(validator: Draft202012Validator, located: Located,

@@ -106,6 +106,8 @@ SCRIPT_HEAD = "apiVersion: hfjobs/v1\nname: a\nscript: s.py\n"
     [
         (HEAD + "timeout: -5\n", "f.yaml:5:10: error: timeout: must be at least 1"),
         (HEAD + "timeout: 1.5\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a number"),
+        (HEAD + "timeout: 1.0\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a number"),
+        (HEAD + "attempts: 2.0\n", "f.yaml:5:11: error: attempts: must be an integer, not a number"),
         (HEAD + "timeout: [1]\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a list"),
         (HEAD + "secrets: 5\n", "f.yaml:5:10: error: secrets: must be a mapping or a list, not an integer"),
         (HEAD + "secrets: {A: 1}\n", "f.yaml:5:14: error: secrets.A: must be a string, not an integer"),
