@@ -1,7 +1,7 @@
 """The JSON Schemas for job manifests and the project file, built from the same constants the code uses.
 
-`schemas/*.schema.json` in the repository are these values written out (`hfjobs-spec schema`); a test
-fails if they drift apart.
+`schemas/*.schema.json` in the repository, and `hfjobs_spec/schemas/*.schema.json` shipped in the
+package, are these values written out (`hfjobs-spec schema`); a test fails if they drift apart.
 """
 
 from __future__ import annotations

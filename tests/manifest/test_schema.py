@@ -16,11 +16,12 @@ from hfjobs_spec.manifest.yaml_source import parse_documents
 from tests.manifest.helpers import REPO_ROOT
 
 
+@pytest.mark.parametrize("folder", ["schemas", "hfjobs_spec/schemas"])  # the repository's, the package's
 @pytest.mark.parametrize("kind", ["job", "project"])
-def test_published_schema_files_equal_the_code(kind: str) -> None:
-    published = (REPO_ROOT / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
+def test_published_schema_files_equal_the_code(kind: str, folder: str) -> None:
+    published = (REPO_ROOT / folder / f"{kind}.schema.json").read_text(encoding="utf-8")
     assert published == s.schema_text(kind), (
-        f"schemas/{kind}.schema.json is out of date: run `hfjobs-spec schema {kind} > schemas/{kind}.schema.json`")
+        f"{folder}/{kind}.schema.json is out of date: run `hfjobs-spec schema {kind} > {folder}/{kind}.schema.json`")
 
 
 @pytest.mark.parametrize("schema", [s.job_schema(), s.job_schema(as_written=True), s.project_schema()],
@@ -105,6 +106,8 @@ SCRIPT_HEAD = "apiVersion: hfjobs/v1\nname: a\nscript: s.py\n"
     [
         (HEAD + "timeout: -5\n", "f.yaml:5:10: error: timeout: must be at least 1"),
         (HEAD + "timeout: 1.5\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a number"),
+        (HEAD + "timeout: 1.0\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a number"),
+        (HEAD + "attempts: 2.0\n", "f.yaml:5:11: error: attempts: must be an integer, not a number"),
         (HEAD + "timeout: [1]\n", "f.yaml:5:10: error: timeout: must be an integer or a string, not a list"),
         (HEAD + "secrets: 5\n", "f.yaml:5:10: error: secrets: must be a mapping or a list, not an integer"),
         (HEAD + "secrets: {A: 1}\n", "f.yaml:5:14: error: secrets.A: must be a string, not an integer"),
