@@ -49,7 +49,7 @@ def test_show_renders_a_saved_plan_without_the_hub(cli: Cli, hub: LocalHub) -> N
     assert f"made against {url}, namespaces acme" in text and '+ scheduled_job "nightly"' in text
     assert json.loads(cli.run("show", "plan.json", "--format", "json").stdout) == json.loads(
         (cli.root / "plan.json").read_text())
-    assert "hfjobs-spec plan for `plans`" in cli.run("show", "plan.json", "--format", "markdown").stdout
+    assert "<!-- hfjobs-spec plan: plans/default -->" in cli.run("show", "plan.json", "--format", "markdown").stdout
     (cli.root / "bad.json").write_text("{}")
     assert "is not a plan file" in cli.run("show", "bad.json", code=1).stderr
 
