@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,6 @@ from huggingface_hub import HfApi
 
 from hfjobs_spec.localhub import LocalHub
 from tests.acceptance.support import TOKEN, Cli, scan_for_secrets, scheduled_by_name, user_env
-
-
-@pytest.fixture
-def hub() -> Iterator[LocalHub]:
-    with LocalHub(user="alice", orgs=("acme",)) as running:
-        yield running
-
-
-@pytest.fixture
-def api(hub: LocalHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=TOKEN)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,6 @@ from huggingface_hub import HfApi
 
 from hfjobs_spec.localhub import LocalHub
 from tests.acceptance.support import TOKEN, Cli, scheduled_by_name, user_env
-
-
-@pytest.fixture
-def hub() -> Iterator[LocalHub]:
-    with LocalHub(user="alice", orgs=("acme", "other")) as running:
-        yield running
 
 
 @pytest.fixture
@@ -54,18 +47,18 @@ def test_show_renders_a_saved_plan_without_the_hub(cli: Cli, hub: LocalHub) -> N
     assert "is not a plan file" in cli.run("show", "bad.json", code=1).stderr
 
 
-def test_the_hint_after_plan_out_repeats_the_options_that_made_it(cli: Cli, api_hub: HfApi) -> None:
+def test_the_hint_after_plan_out_repeats_the_options_that_made_it(cli: Cli, api: HfApi) -> None:
     planned = cli.run("-E", "prod", "plan", "--var", "size=3", "--out", "plan.json").stdout
     hint = planned.rstrip().splitlines()[-1]
     command = hint.split("Apply exactly this plan with: ", 1)[1]
     assert command == "hfjobs-spec -E prod --var size=3 apply plan.json"
     args = shlex.split(command)[1:]
     assert "Apply complete: 1 succeeded" in cli.run(*args).stdout
-    (job,) = api_hub.list_scheduled_jobs(namespace="acme")
+    (job,) = api.list_scheduled_jobs(namespace="acme")
     assert (job.job_spec.labels or {}).get("tier") == "gold" and "print('3')" in " ".join(job.job_spec.command or ())
 
 
-def test_a_plan_for_another_hub_or_namespace_is_refused_by_name(cli: Cli, tmp_path: Path, api_hub: HfApi) -> None:
+def test_a_plan_for_another_hub_or_namespace_is_refused_by_name(cli: Cli, tmp_path: Path, api: HfApi) -> None:
     cli.run("plan", "--out", "plan.json")
     with LocalHub(user="alice", orgs=("acme",)) as elsewhere:
         cli.env["HF_ENDPOINT"] = elsewhere.url
@@ -76,7 +69,7 @@ def test_a_plan_for_another_hub_or_namespace_is_refused_by_name(cli: Cli, tmp_pa
     cli.write("hfjobs.yaml", (cli.root / "hfjobs.yaml").read_text().replace("namespace: acme", "namespace: other"))
     refused = cli.run("apply", "plan.json", code=1)
     assert "the plan was made for namespaces acme, not other" in refused.stderr
-    assert not scheduled_by_name(api_hub)
+    assert not scheduled_by_name(api)
 
 
 def test_apply_reports_json_on_stdout(cli: Cli) -> None:
@@ -87,11 +80,6 @@ def test_apply_reports_json_on_stdout(cli: Cli) -> None:
     assert "done    scheduled_job nightly" in done.stderr
     again = json.loads(cli.run("apply", "--auto-approve", "--format", "json").stdout)
     assert again["ok"] and again["results"] == [] and again["summary"]["noop"] == 1
-
-
-@pytest.fixture
-def api_hub(hub: LocalHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=TOKEN)
 
 
 def cli_hub_url(cli: Cli, tmp_path: Path) -> str:

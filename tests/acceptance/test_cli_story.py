@@ -9,7 +9,6 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,6 @@ from huggingface_hub import HfApi
 
 from hfjobs_spec.localhub import LocalHub
 from tests.acceptance.support import SECRET, TOKEN, Cli, scan_for_secrets, scheduled_by_name, user_env
-
-
-@pytest.fixture
-def hub() -> Iterator[LocalHub]:
-    with LocalHub(user="alice", orgs=("acme",)) as running:
-        yield running
-
-
-@pytest.fixture
-def api(hub: LocalHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=TOKEN)
 
 
 @pytest.fixture

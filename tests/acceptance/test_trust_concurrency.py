@@ -9,10 +9,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from huggingface_hub import HfApi
 
 from hfjobs_spec import labels as L
@@ -20,17 +18,6 @@ from hfjobs_spec.localhub import LocalHub
 from tests.acceptance.support import TOKEN, Cli, user_env
 
 TRIALS = 3
-
-
-@pytest.fixture
-def hub() -> Iterator[LocalHub]:
-    with LocalHub(user="alice", orgs=("acme",)) as running:
-        yield running
-
-
-@pytest.fixture
-def api(hub: LocalHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=TOKEN)
 
 
 def project(root: Path, hub: LocalHub, tmp_path: Path) -> Cli:

@@ -6,7 +6,6 @@ Each test drives the real CLI against localhub and then looks at what is on the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,6 @@ from huggingface_hub import HfApi
 
 from hfjobs_spec.localhub import LocalHub
 from tests.acceptance.support import TOKEN, Cli, scheduled_by_name, user_env
-
-
-@pytest.fixture
-def hub() -> Iterator[LocalHub]:
-    with LocalHub(user="alice", orgs=("acme",)) as running:
-        yield running
-
-
-@pytest.fixture
-def api(hub: LocalHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=TOKEN)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ The real CLI against localhub; every stdout and stderr is scanned, `--debug` inc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,6 @@ from huggingface_hub import HfApi
 
 from hfjobs_spec.localhub import LocalHub
 from tests.acceptance.support import SECRET, TOKEN, Cli, scan_for_secrets, user_env
-
-
-@pytest.fixture
-def hub() -> Iterator[LocalHub]:
-    with LocalHub(user="alice", orgs=("acme",)) as running:
-        yield running
-
-
-@pytest.fixture
-def api(hub: LocalHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=TOKEN)
 
 
 @pytest.fixture
