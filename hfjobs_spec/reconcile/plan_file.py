@@ -22,6 +22,8 @@ from hfjobs_spec.reconcile.plan import ACTIONS, FORMAT_VERSION, OPERATION_KINDS,
 # Far larger than any real plan (10,000 changes take a few MiB); a bigger file is not ours.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 
+# A plan's deepest values (an env mapping in a field diff) sit about 6 levels down.
+MAX_DEPTH = 32
 _STRING = {"type": "string"}
 _STRINGS = {"type": "array", "items": _STRING}
 _OPERATION = {
@@ -122,6 +124,8 @@ def read_plan_file(path: Path) -> SavedPlan:
         raise PlanError(f"{path} is not a plan file: invalid JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         raise PlanError(f"{path} is not a plan file of format version {FORMAT_VERSION} (made by `plan --out`)")
+    if _depth(data) > MAX_DEPTH:  # what follows (validation, comparison, rendering) recurses
+        raise PlanError(f"{path} is not a plan file: its JSON is nested more than {MAX_DEPTH} levels deep")
     error = best_match(_VALIDATOR.iter_errors(data))
     if error is not None:
         where = _json_path(error.absolute_path) or "(top level)"
@@ -155,6 +159,19 @@ def check_same_plan(saved: SavedPlan, fresh: Plan) -> None:
         where = _first_difference(recorded, expected)
         raise StalePlanError(f"{saved.path} does not match the plan computed now ({where}); it was edited or made "
                              "by another version. Nothing was changed. Run plan again")
+
+
+def _depth(data: Any) -> int:
+    """How deeply `data` nests, counted without recursion (the data is hostile)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _first_difference(saved: Mapping[str, Any], fresh: Mapping[str, Any]) -> str:

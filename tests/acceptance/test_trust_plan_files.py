@@ -130,6 +130,18 @@ def test_garbage_plan_files_get_a_clear_error(cli: Cli, api: HfApi, text: str, m
     assert not scheduled_by_name(api)
 
 
+def test_deep_nesting_inside_a_valid_plan_gets_a_clear_error(cli: Cli, api: HfApi) -> None:
+    cli.run("plan", "--out", "plan.json")
+    data = saved(cli)
+    data["changes"][0]["fields"][0]["old"] = "__deep__"
+    nested = "[" * 900 + "]" * 900  # parses, but validation, comparison and rendering would recurse
+    (cli.root / "plan.json").write_text(json.dumps(data).replace('"__deep__"', nested))
+    for command in (("apply", "plan.json"), ("show", "plan.json")):
+        refused = cli.run(*command, code=1)
+        assert "nested more than 32 levels deep" in refused.stderr and "bug" not in refused.stderr
+    assert not scheduled_by_name(api)
+
+
 def test_a_binary_plan_file_gets_a_clear_error(cli: Cli) -> None:
     (cli.root / "plan.json").write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in cli.run("apply", "plan.json", code=1).stderr
