@@ -121,11 +121,11 @@ class Lease:
         while True:
             mine = self._create()
             winner = self._winner()
-            if winner is None or winner.id == mine.id:
-                if winner is None:  # our own lock vanished (someone forced it): take no chances
-                    raise PlanError(f"the lock {mine.id} disappeared while being taken; nothing was changed. "
-                                    "Try again")
+            if winner is not None and winner.id == mine.id:
                 return winner
+            if winner is None:  # our own lock is not listed (someone forced it away): take no chances
+                self.release(mine)
+                raise PlanError(f"the lock {mine.id} disappeared while being taken; nothing was changed. Try again")
             self.release(mine)
             now = self._clock()
             if now >= give_up_at:
