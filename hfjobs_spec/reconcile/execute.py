@@ -180,5 +180,9 @@ class Executor:
             # accept any, once a re-read shows the run has ended.
             if exc.status is None or not 400 <= exc.status < 500 or exc.status == 429:
                 raise
-            if self.backend.inspect_job(namespace, job_id).active:
+            try:
+                still_running = self.backend.inspect_job(namespace, job_id).active
+            except HubNotFoundError:
+                return
+            if still_running:
                 raise
