@@ -1,6 +1,6 @@
 """Convergence under a hostile Hub: how many applies 150 manifests need at a heavy fault mix.
 
-    python bench/faults.py [--manifests 150] [--trials 5] [--parallelism 8]
+    python bench/faults.py [--manifests 150] [--trials 5] [--parallelism 16]
 
 Every route of localhub answers 20% 500s, 10% 429s (Retry-After / RateLimit: 1 s), drops 5% of the
 connections and, for 5%, carries the request out and then answers 500 (the ambiguous case). Each
@@ -37,6 +37,7 @@ from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 from hfjobs_spec.localhub import LocalHub
 from hfjobs_spec.manifest.project import ProjectOptions
+from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
 
 NS = "bench-org"
 TOKEN = "bench-token"
@@ -148,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifests", type=int, default=150)
     parser.add_argument("--trials", type=int, default=5)
-    parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument("--parallelism", type=int, default=DEFAULT_PARALLELISM)
     args = parser.parse_args()
     print(f"fault bench on {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"{args.manifests} manifests ({args.manifests - args.manifests // 3} scheduled), parallelism "
