@@ -10,7 +10,8 @@ Printed, in order (targets in brackets):
    With those runs still listed: the listing, plan's requests and plan's sequential depth (fewer
    runs: it is slow). Then the one apply that retires them, as a one-time cost after upgrading
    (requests, wall time), and the listing after it. Then plan's requests ÷ the floor [1.00]: 1
-   scheduled-jobs list + ⌈listed runs / page size⌉ pages + 0 whoami (the project names its namespace).
+   scheduled-jobs list + ⌈listed runs / page size⌉ pages + 0 whoami (the project names its namespace)
+   + one look-alike lookup per one-shot manifest without a run (none here: every manifest has one).
 2. plan's sequential depth after retiring: (median wall at L ms latency - median wall at 0 ms) ÷ L ms,
    from in-process plans alternating between 0 ms and L ms [at most 25 round trips]; and the wall
    time of `hfjobs-spec plan --detailed-exitcode` run as a user does, in a new process.
@@ -151,7 +152,8 @@ class Listing:
 
     @property
     def floor(self) -> int:
-        """Plan's fewest requests: 1 scheduled-jobs list + the runs list's pages + 0 whoami."""
+        """Plan's fewest requests: 1 scheduled-jobs list + the runs list's pages + 0 whoami (+ 0 look-alike
+        lookups: every one-shot manifest of the bench has a run listed)."""
         return 1 + self.pages
 
     @property

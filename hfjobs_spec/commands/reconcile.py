@@ -1,8 +1,9 @@
 """`plan`, `apply`, `status` and `drift`: the steps the CLI strings together, each a plain function.
 
 The live state is read with the fewest requests possible: per namespace, one scheduled-jobs list
-and one (paginated) jobs list, both filtered on the project label by the Hub; plus at most one
-whoami when a namespace has to come from the token.
+(unfiltered: it also shows the unmanaged look-alikes) and one (paginated) jobs list filtered on the
+project label by the Hub; one runs lookup by Hub name per one-shot manifest without a run yet; plus
+at most one whoami when a namespace has to come from the token.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, hub_identity, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
 from hfjobs_spec.errors import ProtectedJobError
+from hfjobs_spec.hub.model import LiveRun
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
@@ -67,18 +69,42 @@ def resolve_namespaces(project: Project, specs: Sequence[JobSpec],
     return default, resolved
 
 
-def read_live(backend: HubBackend, namespaces: Sequence[str], project: str) -> LiveState:
-    """Both lists of every namespace, fetched side by side (they are independent requests)."""
-    wanted = {L.PROJECT: project}
+def read_live(backend: HubBackend, namespaces: Sequence[str], project: str,
+              specs: Sequence[JobSpec] = ()) -> LiveState:
+    """Both lists of every namespace, fetched side by side (they are independent requests).
+
+    The scheduled-jobs list is read unfiltered (the Hub does not paginate it) and filtered on the
+    project label here: the same one request finds the project's jobs and the unmanaged look-alikes.
+    Then, only for the one-shot `specs` with no run of the project listed, the runs carrying their Hub
+    name are looked up, side by side: one request (page) each, for the manifests about to be created.
+    """
     ordered = sorted(set(namespaces))
     with ThreadPoolExecutor(max_workers=min(8, 2 * len(ordered)) or 1, thread_name_prefix="read") as pool:
-        scheduled = [pool.submit(backend.list_scheduled_jobs, ns, wanted) for ns in ordered]
-        runs = [pool.submit(backend.list_jobs, ns, wanted) for ns in ordered]
-        return LiveState(
-            scheduled=tuple(job for future in scheduled for job in future.result()),
-            runs=tuple(run for future in runs for run in future.result()),
-            namespaces=tuple(ordered),
-        )
+        scheduled = [pool.submit(backend.list_scheduled_jobs, ns, {}) for ns in ordered]
+        runs = [pool.submit(backend.list_jobs, ns, {L.PROJECT: project}) for ns in ordered]
+        every = tuple(job for future in scheduled for job in future.result())
+        listed = tuple(run for future in runs for run in future.result())
+    named = _named_runs(backend, specs, listed, project)
+    return LiveState(
+        scheduled=tuple(job for job in every if job.labels.get(L.PROJECT) == project),
+        runs=listed,
+        namespaces=tuple(ordered),
+        all_scheduled=every,
+        named_runs=named,
+    )
+
+
+def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], listed: Sequence[LiveRun],
+                project: str) -> tuple[LiveRun, ...]:
+    """Runs carrying the Hub name of a one-shot manifest that has no run of this project yet."""
+    have = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed if run.labels.get(L.PROJECT) == project}
+    wanted = sorted({(spec.namespace, spec.name) for spec in specs
+                     if spec.kind == "job" and spec.namespace and (spec.namespace, spec.name) not in have})
+    if not wanted:
+        return ()
+    with ThreadPoolExecutor(max_workers=min(8, len(wanted)), thread_name_prefix="lookup") as pool:
+        found = [pool.submit(backend.list_jobs, ns, {L.HUB_NAME: name}) for ns, name in wanted if ns]
+        return tuple(run for future in found for run in future.result())
 
 
 def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
@@ -97,7 +123,7 @@ def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, o
     """Read the live state and diff it. Needs no secret value: it lists the variables apply will read."""
     default, resolved = resolve_namespaces(project, specs, backend)
     namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
-    live = read_live(backend, sorted(namespaces), project.id)
+    live = read_live(backend, sorted(namespaces), project.id, resolved)
     plan = diff(resolved, live, options)
     creating = specs_to_create(plan, resolved)
     plan = dataclasses.replace(plan, reads=secret_reads(creating),
@@ -214,11 +240,10 @@ def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[
 
 
 def run_drift(settings: ReconcileSettings, environ: Mapping[str, str]) -> DriftReport:
-    """What changed on the Hub behind git's back. Reads like plan (no secret value needed), plus one
-    unfiltered scheduled-jobs list per namespace to find unmanaged copies of declared jobs."""
+    """What changed on the Hub behind git's back. Reads like plan (no secret value needed); plan's
+    unfiltered scheduled-jobs list finds the unmanaged copies of declared jobs."""
     project, specs = load_specs(settings.manifests, environ)
     options = diff_options(settings, project)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         planned = make_plan(project, specs, backend, options, environ)
-        others = [job for ns in planned.live.namespaces for job in backend.list_scheduled_jobs(ns, {})]
-    return find_drift(planned.specs, planned.live, planned.plan, options, others)
+    return find_drift(planned.specs, planned.live, planned.plan, options, planned.live.all_scheduled)

@@ -68,7 +68,7 @@ def _title(project: str, environment: str | None) -> str:
 
 def _head(plan: Plan) -> str:
     return f"{plan_marker(plan.project, plan.environment)}\n{_title(plan.project, plan.environment)}\n\n" \
-           f"{_verdict(plan)}{_destructive(plan)}"
+           f"{_verdict(plan)}{_destructive(plan)}{_lookalikes(plan)}"
 
 
 def _verdict(plan: Plan) -> str:
@@ -89,6 +89,15 @@ def _destructive(plan: Plan) -> str:
     shown = ", ".join(f"`{c.name}` ({c.action}{', blocked' if c.blocked else ''})" for c in risky[:30])
     more = f" and {len(risky) - 30} more" if len(risky) > 30 else ""
     return f"\n> [!WARNING]\n> **Deleted or replaced on apply:** {shown}{more}\n"
+
+
+def _lookalikes(plan: Plan) -> str:
+    """Creates next to unmanaged jobs of the same name: apply would run two of them."""
+    if not plan.conflicts:
+        return ""
+    shown = "\n".join(f"> - `{c.name}`: {inline(c.message)}" for c in plan.conflicts[:30])
+    more = f"\n> - and {len(plan.conflicts) - 30} more" if len(plan.conflicts) > 30 else ""
+    return f"\n> [!WARNING]\n> **Look-alikes: created next to unmanaged jobs of the same name**\n{shown}{more}\n"
 
 
 def _overview_line(change: Change) -> str:

@@ -55,7 +55,7 @@ def _style(text: str, action: str, color: bool) -> str:
     return click.style(text, fg=COLOURS.get(action), bold=True) if color else text
 
 
-def change_block(change: Change, color: bool) -> list[str]:
+def change_block(change: Change, color: bool, plan: Plan | None = None) -> list[str]:
     ids = f" [{', '.join(change.live_ids)}]" if change.live_ids else ""
     header = f"  # {change.kind} {change.name} in {change.namespace}{ids} will be {VERBS[change.action]}"
     lines = [header, f"    {change.reason}"]
@@ -67,6 +67,8 @@ def change_block(change: Change, color: bool) -> list[str]:
     lines.append("    }")
     if change.blocked:
         lines.append(_style(f"    ! blocked: {change.blocked}", "delete", color))
+    for conflict in plan.conflicts_of(change) if plan else ():
+        lines.append(_style(f"    ! look-alike: {conflict.message}", "update", color))
     return lines
 
 
@@ -83,7 +85,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     lines = [f"{where}. Symbols: + create, ~ update in place, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
     for change in plan.pending:
-        lines += change_block(change, color)
+        lines += change_block(change, color, plan)
         lines.append("")
     if plan.reads:
         lines += [*secret_lines(plan), ""]

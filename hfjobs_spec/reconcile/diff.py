@@ -8,6 +8,7 @@ ownership labels, or of another project or environment, are never looked at.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +29,15 @@ from hfjobs_spec.reconcile.fields import (
     replacement_fields,
     update_reason,
 )
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState, desired_digest, live_digest, owned_state
-from hfjobs_spec.reconcile.plan import Change, FieldDiff, Operation, Plan
+from hfjobs_spec.reconcile.live import (
+    DiffOptions,
+    LiveState,
+    desired_digest,
+    is_unmanaged,
+    live_digest,
+    owned_state,
+)
+from hfjobs_spec.reconcile.plan import Change, Conflict, FieldDiff, Operation, Plan
 from hfjobs_spec.reconcile.translate import applied_marker, comparable_labels, hub_labels, labels_with_marker, live_view
 
 
@@ -50,10 +58,10 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
     if options.targets:
         left_out = tuple(sorted({spec.name for spec in desired} - options.targets))
         desired = [spec for spec in desired if spec.name in options.targets]
-        owned = LiveState(
+        owned = dataclasses.replace(
+            owned,
             scheduled=tuple(j for j in owned.scheduled if j.labels[L.MANIFEST_NAME] in options.targets),
             runs=tuple(r for r in owned.runs if r.labels[L.MANIFEST_NAME] in options.targets),
-            namespaces=owned.namespaces,
         )
     scheduled_by_name = _group(owned.scheduled)
     runs_by_name = _group(owned.runs)
@@ -85,6 +93,7 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
                 f"{options.project!r}; pass --allow-empty if that is really what you want"
             )
     return Plan(
+        conflicts=_conflicts(desired, changes, live),
         project=options.project,
         environment=options.environment,
         namespaces=tuple(sorted(live.namespaces)),
@@ -94,6 +103,32 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
         options=options.requested,
         left_out=left_out,
     )
+
+
+def _conflicts(desired: Sequence[JobSpec], changes: Sequence[Change], live: LiveState) -> tuple[Conflict, ...]:
+    """Creates next to unmanaged objects of the same Hub name in the same namespace: never silent.
+
+    A scheduled manifest is held against unmanaged scheduled jobs, a one-shot one against unmanaged
+    runs a person started (runs a schedule started belong to that schedule).
+    """
+    creating = {(c.name, c.kind) for c in changes if c.action == "create" and not c.live_ids}
+    found: list[Conflict] = []
+    for spec in desired:
+        if (spec.name, spec.kind) not in creating:
+            continue
+        lookalikes: list[LiveScheduledJob | LiveRun]
+        if spec.kind == "scheduled_job":
+            lookalikes = [job for job in live.all_scheduled if job.namespace == spec.namespace
+                          and job.labels.get(L.HUB_NAME) == spec.name and is_unmanaged(job.labels)]
+        else:
+            lookalikes = [run for run in live.named_runs if run.namespace == spec.namespace
+                          and run.labels.get(L.HUB_NAME) == spec.name and is_unmanaged(run.labels)
+                          and run.initiator_type != "scheduled-job"]
+        if lookalikes:
+            ordered = sorted({job.id: job for job in lookalikes}.values(),
+                             key=lambda job: (job.created_at is None, job.created_at, job.id))
+            found.append(Conflict(spec.name, spec.kind, _namespace(spec), tuple(job.id for job in ordered)))
+    return tuple(sorted(found, key=lambda c: (c.namespace, c.name)))
 
 
 def _check_names(desired: Sequence[JobSpec], owned: LiveState, options: DiffOptions) -> None:

@@ -14,11 +14,18 @@ from hfjobs_spec.reconcile.translate import comparable_labels
 
 @dataclass(frozen=True)
 class LiveState:
-    """What the Hub holds for one project, read in the namespaces listed."""
+    """What the Hub holds for one project, read in the namespaces listed.
+
+    `scheduled` and `runs` carry the project label. `all_scheduled` is every scheduled job of the
+    namespaces, whoever owns it, and `named_runs` the runs found by Hub name (or id) for the one-shot
+    manifests that have no run yet: where look-alikes and import targets are found.
+    """
 
     scheduled: tuple[LiveScheduledJob, ...] = ()
     runs: tuple[LiveRun, ...] = ()
     namespaces: tuple[str, ...] = ()
+    all_scheduled: tuple[LiveScheduledJob, ...] = ()
+    named_runs: tuple[LiveRun, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,11 @@ def owned_state(live: LiveState, options: DiffOptions) -> LiveState:
                    if is_owned(run.labels, options) and run.initiator_type != "scheduled-job"),
         namespaces=live.namespaces,
     )
+
+
+def is_unmanaged(labels: Mapping[str, str]) -> bool:
+    """Made without hfjobs-spec (no ownership label, and not a lease): what a look-alike or an import is."""
+    return L.MANAGED_BY not in labels and L.LOCK not in labels
 
 
 def desired_digest(specs: Sequence[JobSpec], options: DiffOptions) -> str:

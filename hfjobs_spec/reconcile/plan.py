@@ -110,6 +110,43 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A job the plan would create next to unmanaged look-alikes: objects of the namespace, made without
+    this tool, that carry the same Hub `name`. Apply would make a second one; `import` adopts one instead.
+
+    `live_ids` are oldest first; `suggestion` is the manifest line that would adopt the newest.
+    """
+
+    name: str
+    kind: Literal["job", "scheduled_job"]
+    namespace: str
+    live_ids: tuple[str, ...]
+
+    @property
+    def suggestion(self) -> str:
+        return f"import: {{id: {self.live_ids[-1]}}}"
+
+    @property
+    def message(self) -> str:
+        what = "scheduled job" if self.kind == "scheduled_job" else "job run"
+        shown = ", ".join(self.live_ids[-5:]) + (f" (and {len(self.live_ids) - 5} older)" if len(self.live_ids) > 5
+                                                 else "")
+        many = "s" if len(self.live_ids) > 1 else ""
+        return (f"unmanaged {what}{many} {shown} in {self.namespace} already carr{'y' if many else 'ies'} the Hub "
+                f"name {self.name!r}; apply would create another. To adopt "
+                f"{'the newest' if many else 'it'} instead, add `{self.suggestion}` to the manifest")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "namespace": self.namespace, "live_ids": list(self.live_ids),
+                "suggestion": self.suggestion}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Conflict:
+        return cls(name=data["name"], kind=data["kind"], namespace=data["namespace"],
+                   live_ids=tuple(data["live_ids"]))
+
+
+@dataclass(frozen=True)
 class PlanOptions:
     """How a plan was asked for, recorded in it so that a saved plan can be made again the same way."""
 
@@ -161,6 +198,8 @@ class Plan:
     left_out: tuple[str, ...] = ()  # declared jobs a --target plan did not look at
     # Variables of `reads` that had no value where the plan was made (plan never needs them; apply does).
     unset: tuple[str, ...] = ()
+    # Creates next to unmanaged jobs of the same Hub name, sorted by (namespace, name).
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -195,6 +234,7 @@ class Plan:
             "secret_reads": [read.to_dict() for read in self.reads],
             "unset_at_plan": list(self.unset),
             "left_out": list(self.left_out),
+            "conflicts": [conflict.to_dict() for conflict in self.conflicts],
         }
 
     @classmethod
@@ -211,4 +251,8 @@ class Plan:
             unset=tuple(data.get("unset_at_plan", ())),
             hub=data.get("hub", ""),
             left_out=tuple(data.get("left_out", ())),
+            conflicts=tuple(Conflict.from_dict(conflict) for conflict in data.get("conflicts", ())),
         )
+
+    def conflicts_of(self, change: Change) -> tuple[Conflict, ...]:
+        return tuple(c for c in self.conflicts if c.name == change.name and change.action == "create")

@@ -65,7 +65,7 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["format_version", "hub", "project", "environment", "namespaces", "desired_digest", "live_digest",
-                 "summary", "options", "changes", "secret_reads", "unset_at_plan", "left_out"],
+                 "summary", "options", "changes", "secret_reads", "unset_at_plan", "left_out", "conflicts"],
     "properties": {
         "format_version": {"const": FORMAT_VERSION},
         "hub": _STRING,
@@ -89,6 +89,12 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
         }},
         "unset_at_plan": _STRINGS,
         "left_out": _STRINGS,
+        "conflicts": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["name", "kind", "namespace", "live_ids", "suggestion"],
+            "properties": {"name": _STRING, "kind": {"enum": ["job", "scheduled_job"]}, "namespace": _STRING,
+                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": _STRING},
+        }},
     },
 }
 # Whether a variable was set where the plan was made says nothing about the plan itself.
