@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 class HfJobsSpecError(Exception):
@@ -45,12 +46,13 @@ class ManifestIssue:
     column: int
     field: str
     message: str
+    severity: Literal["error", "warning"] = "error"  # a warning never fails validation
 
     def __str__(self) -> str:
         field = f"{self.field}: " if self.field else ""
         if not self.file:  # about the command line rather than a file
-            return f"error: {field}{self.message}"
-        return f"{self.file}:{self.line}:{self.column}: error: {field}{self.message}"
+            return f"{self.severity}: {field}{self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {field}{self.message}"
 
 
 class ManifestErrors(HfJobsSpecError):

@@ -35,13 +35,13 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: 
             raise
         result = manifests.project_error(exc)  # keep json and github output parseable
     if fmt == "json":
-        click.echo(report.json_report(result.issues, result.files, result.jobs), nl=False)
+        click.echo(report.json_report(result.issues, result.files, result.jobs, result.warnings), nl=False)
     elif fmt == "github":
-        click.echo(report.github_report(result.issues, workspace_prefix(result.root)), nl=False)
+        click.echo(report.github_report(result.issues, workspace_prefix(result.root), result.warnings), nl=False)
         if result.ok:
             click.echo(report.text_report((), len(result.files), result.jobs), nl=False)
     else:
-        click.echo(report.text_report(result.issues, len(result.files), result.jobs), nl=False)
+        click.echo(report.text_report(result.issues, len(result.files), result.jobs, result.warnings), nl=False)
     ctx.exit(EXIT_OK if result.ok else EXIT_ERROR)
 
 

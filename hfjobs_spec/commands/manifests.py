@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ class Validation:
     files: tuple[str, ...]
     jobs: int
     root: Path | None = None  # the project root the file names are relative to
+    warnings: tuple[ManifestIssue, ...] = ()  # worth a look, never a failure
 
     @property
     def ok(self) -> bool:
@@ -44,7 +45,17 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
         result = _load(project, settings, environ)
     except ManifestErrors as exc:
         return Validation(issues=exc.issues, files=(), jobs=0, root=project.root)
-    return Validation(issues=result.issues, files=result.files, jobs=len(result.specs), root=project.root)
+    return Validation(issues=result.issues, files=result.files, jobs=len(result.specs), root=project.root,
+                      warnings=import_warnings(result.specs))
+
+
+def import_warnings(specs: Sequence[JobSpec]) -> tuple[ManifestIssue, ...]:
+    """`import` is needed once: validate never reads the Hub, so it cannot tell whether that apply is done."""
+    return tuple(sorted(
+        ManifestIssue(spec.source.file if spec.source else "", spec.source.line if spec.source else 0, 1, "import",
+                      f"{spec.name}: `import` adopts the job at the next apply and does nothing after it; once "
+                      "that apply is done, remove it", "warning")
+        for spec in specs if spec.import_id is not None or spec.import_name is not None))
 
 
 def project_error(exc: ProjectError) -> Validation:

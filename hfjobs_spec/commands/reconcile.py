@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, hub_identity, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
-from hfjobs_spec.errors import ProtectedJobError
-from hfjobs_spec.hub.model import LiveRun
+from hfjobs_spec.errors import HubNotFoundError, ProtectedJobError
+from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
@@ -69,14 +69,15 @@ def resolve_namespaces(project: Project, specs: Sequence[JobSpec],
     return default, resolved
 
 
-def read_live(backend: HubBackend, namespaces: Sequence[str], project: str,
-              specs: Sequence[JobSpec] = ()) -> LiveState:
+def read_live(backend: HubBackend, namespaces: Sequence[str], project: str, specs: Sequence[JobSpec] = (),
+              environment: str = L.DEFAULT_ENVIRONMENT) -> LiveState:
     """Both lists of every namespace, fetched side by side (they are independent requests).
 
     The scheduled-jobs list is read unfiltered (the Hub does not paginate it) and filtered on the
-    project label here: the same one request finds the project's jobs and the unmanaged look-alikes.
-    Then, only for the one-shot `specs` with no run of the project listed, the runs carrying their Hub
-    name are looked up, side by side: one request (page) each, for the manifests about to be created.
+    project label here: the same one request finds the project's jobs, the unmanaged look-alikes and
+    the scheduled jobs to import. Then, only for the one-shot `specs` with no run of the project
+    environment listed, the runs carrying their Hub name (or their `import` name) are looked up, and
+    an `import` id not found in the lists is inspected: one request each, side by side.
     """
     ordered = sorted(set(namespaces))
     with ThreadPoolExecutor(max_workers=min(8, 2 * len(ordered)) or 1, thread_name_prefix="read") as pool:
@@ -84,7 +85,7 @@ def read_live(backend: HubBackend, namespaces: Sequence[str], project: str,
         runs = [pool.submit(backend.list_jobs, ns, {L.PROJECT: project}) for ns in ordered]
         every = tuple(job for future in scheduled for job in future.result())
         listed = tuple(run for future in runs for run in future.result())
-    named = _named_runs(backend, specs, listed, project)
+    named = _named_runs(backend, specs, every, listed, (project, environment))
     return LiveState(
         scheduled=tuple(job for job in every if job.labels.get(L.PROJECT) == project),
         runs=listed,
@@ -94,17 +95,42 @@ def read_live(backend: HubBackend, namespaces: Sequence[str], project: str,
     )
 
 
-def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], listed: Sequence[LiveRun],
-                project: str) -> tuple[LiveRun, ...]:
-    """Runs carrying the Hub name of a one-shot manifest that has no run of this project yet."""
-    have = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed if run.labels.get(L.PROJECT) == project}
-    wanted = sorted({(spec.namespace, spec.name) for spec in specs
-                     if spec.kind == "job" and spec.namespace and (spec.namespace, spec.name) not in have})
-    if not wanted:
+def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], every: Sequence[LiveScheduledJob],
+                listed: Sequence[LiveRun], owner: tuple[str, str]) -> tuple[LiveRun, ...]:
+    """Runs found by Hub name (look-alikes, `import: {name}`) or by id (`import: {id}`), for the
+    manifests that own nothing yet: a bounded number of requests, made side by side."""
+    def owns(labels: Mapping[str, str]) -> bool:
+        return (labels.get(L.PROJECT), labels.get(L.ENVIRONMENT)) == owner and L.MANAGED_BY in labels
+
+    runs = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed if owns(run.labels)}
+    jobs = {(job.namespace, job.labels.get(L.MANIFEST_NAME)) for job in every if owns(job.labels)}
+    known = {job.id for job in every}
+    by_name: set[tuple[str, str]] = set()
+    by_id: set[tuple[str, str]] = set()
+    for spec in specs:
+        ns = spec.namespace
+        if ns is None or (ns, spec.name) in (runs if spec.kind == "job" else jobs):
+            continue
+        if spec.import_id is not None:
+            if spec.kind == "job" or spec.import_id not in known:  # a run, or the wrong kind: ask
+                by_id.add((ns, spec.import_id))
+        elif spec.kind == "job":
+            by_name.add((ns, spec.import_name or spec.name))
+    if not by_name and not by_id:
         return ()
-    with ThreadPoolExecutor(max_workers=min(8, len(wanted)), thread_name_prefix="lookup") as pool:
-        found = [pool.submit(backend.list_jobs, ns, {L.HUB_NAME: name}) for ns, name in wanted if ns]
-        return tuple(run for future in found for run in future.result())
+    with ThreadPoolExecutor(max_workers=min(8, len(by_name) + len(by_id)), thread_name_prefix="lookup") as pool:
+        named = [pool.submit(backend.list_jobs, ns, {L.HUB_NAME: name}) for ns, name in sorted(by_name)]
+        inspected = [pool.submit(_inspect, backend, ns, job_id) for ns, job_id in sorted(by_id)]
+        found = [run for future in named for run in future.result()]
+        found += [run for future in inspected if (run := future.result()) is not None]
+    return tuple({run.id: run for run in found}.values())
+
+
+def _inspect(backend: HubBackend, namespace: str, job_id: str) -> LiveRun | None:
+    try:
+        return backend.inspect_job(namespace, job_id)
+    except HubNotFoundError:
+        return None  # the diff says so, at the manifest's line
 
 
 def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
@@ -123,7 +149,7 @@ def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, o
     """Read the live state and diff it. Needs no secret value: it lists the variables apply will read."""
     default, resolved = resolve_namespaces(project, specs, backend)
     namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
-    live = read_live(backend, sorted(namespaces), project.id, resolved)
+    live = read_live(backend, sorted(namespaces), project.id, resolved, options.environment_label)
     plan = diff(resolved, live, options)
     creating = specs_to_create(plan, resolved)
     plan = dataclasses.replace(plan, reads=secret_reads(creating),

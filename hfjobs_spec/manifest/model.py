@@ -115,6 +115,10 @@ class JobSpec:
     concurrency: bool
     protect: bool
     source: SourceRef | None = field(default=None, compare=False)
+    # `import: {id: ...}` or `import: {name: ...}`: the unmanaged Hub object to adopt rather than create.
+    # Not part of `canonical()` nor the hash: once adopted, the job is the same job with or without it.
+    import_id: str | None = None
+    import_name: str | None = None
 
     @property
     def kind(self) -> JobKind:

@@ -57,6 +57,8 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
         concurrency=bool(data.get("concurrency", False)),
         protect=bool(data.get("protect", False)),
         source=source,
+        import_id=data.get("import", {}).get("id"),
+        import_name=data.get("import", {}).get("name"),
     )
 
 

@@ -141,6 +141,20 @@ JOB_PROPERTIES: dict[str, Any] = {
     "suspend": {"type": "boolean", "description": "Scheduled jobs only: pause future runs."},
     "concurrency": {"type": "boolean", "description": "Scheduled jobs only: allow overlapping runs."},
     "protect": {"type": "boolean", "description": "Refuse to delete or replace this job."},
+    "import": {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+            "id": {"type": "string", "pattern": labels.LABEL_PATTERN, "maxLength": 100,
+                   "description": "The Hub id of the job run or scheduled job to adopt."},
+            "name": {"type": "string", "pattern": labels.LABEL_PATTERN, "maxLength": labels.LABEL_MAX_LENGTH,
+                     "description": "The Hub `name` of the one unmanaged job or scheduled job to adopt."},
+        },
+        "description": "Adopt a job made without hfjobs-spec instead of creating one: exactly one of `id` "
+        "or `name`. Apply relabels it in place (same Hub id, history kept); afterwards the key is inert.",
+    },
     "expose": {"type": "array", "items": _PORT, "uniqueItems": True,
                "description": "Ports behind the authenticated proxy."},
     "expose_public": {
@@ -155,7 +169,7 @@ SCRIPT_ONLY_FIELDS = ("script_args", "dependencies", "python")
 SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
 # `namespace` has its own place in the project file (top level and per environment); as a default too, a
 # project-wide default would silently beat the environment's namespace.
-NOT_DEFAULTABLE = ("apiVersion", "name", "namespace")
+NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import")
 
 SHAPE_RULES: list[dict[str, Any]] = [
     {

@@ -17,9 +17,9 @@ from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 __all__ = ["MAX_CHARS", "RunContext", "plan_marker", "render_plan_error_markdown", "render_plan_markdown",
            "render_plan_skipped_markdown"]
 
-EMOJI = {"create": "🟢", "update": "🟡", "replace": "🟣", "delete": "🔴"}
+EMOJI = {"create": "🟢", "import": "🔵", "update": "🟡", "replace": "🟣", "delete": "🔴"}
 # The first column of a `diff` fence decides its colour on GitHub.
-LINE_SYMBOL = {"create": "+", "update": "!", "replace": "!", "delete": "-"}
+LINE_SYMBOL = {"create": "+", "import": "+", "update": "!", "replace": "!", "delete": "-"}
 
 
 def plan_marker(project: str, environment: str | None) -> str:
@@ -77,18 +77,24 @@ def _verdict(plan: Plan) -> str:
     s = plan.summary
     if plan.blocked:
         return f"⛔ **{summary_line(plan)}** {len(plan.blocked)} blocked by `protect: true`: apply will refuse.\n"
-    icon = "🔴" if s["delete"] or s["replace"] else "🟡" if s["update"] and not s["create"] else "🟢"
+    destructive = s["delete"] or s["replace"] or any(_replaces(c) for c in plan.pending)
+    icon = "🔴" if destructive else "🟡" if s["update"] and not s["create"] else "🟢"
     return f"{icon} **{summary_line(plan)}**\n"
 
 
 def _destructive(plan: Plan) -> str:
     """Deletions and replacements, before anything else: they are what a reviewer must not miss."""
-    risky = [c for c in plan.pending if c.action in ("delete", "replace")]
+    risky = [c for c in plan.pending if c.action in ("delete", "replace") or _replaces(c)]
     if not risky:
         return ""
     shown = ", ".join(f"`{c.name}` ({c.action}{', blocked' if c.blocked else ''})" for c in risky[:30])
     more = f" and {len(risky) - 30} more" if len(risky) > 30 else ""
     return f"\n> [!WARNING]\n> **Deleted or replaced on apply:** {shown}{more}\n"
+
+
+def _replaces(change: Change) -> bool:
+    """An import whose job must then be replaced (or whose run cancelled) to match the manifest."""
+    return change.action == "import" and any(op.kind in ("delete_scheduled", "cancel") for op in change.operations)
 
 
 def _lookalikes(plan: Plan) -> str:

@@ -9,16 +9,18 @@ import click
 
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
-COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
-VERBS = {"create": "created", "update": "updated in place", "replace": "replaced", "delete": "deleted"}
+SYMBOLS = {"create": "+", "import": "<=", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
+COLOURS = {"create": "green", "import": "cyan", "update": "yellow", "replace": "magenta", "delete": "red"}
+VERBS = {"create": "created", "import": "imported", "update": "updated in place", "replace": "replaced",
+         "delete": "deleted"}
 
 
 def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return "No changes."
     s = plan.summary
-    return (f"Plan: {s['create']} to create, {s['update']} to update, {s['replace']} to replace, "
+    imports = f"{s['import']} to import, " if s["import"] else ""
+    return (f"Plan: {imports}{s['create']} to create, {s['update']} to update, {s['replace']} to replace, "
             f"{s['delete']} to delete.")
 
 
@@ -82,7 +84,8 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     if not plan.has_changes:
         matched = "the targeted jobs match the manifests" if plan.left_out else "the Hub matches the manifests"
         return f"{where}: {matched}.\n{scope}\n{summary_line(plan)}\n"
-    lines = [f"{where}. Symbols: + create, ~ update in place, -/+ replace, - delete.", *([scope.rstrip()] if scope
+    symbols = "+ create, <= import, ~ update in place" if plan.summary["import"] else "+ create, ~ update in place"
+    lines = [f"{where}. Symbols: {symbols}, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
     for change in plan.pending:
         lines += change_block(change, color, plan)

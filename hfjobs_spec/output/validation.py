@@ -10,8 +10,9 @@ from hfjobs_spec.errors import ManifestIssue
 JSON_FORMAT_VERSION = 1
 
 
-def text_report(issues: Sequence[ManifestIssue], files: int, jobs: int) -> str:
-    lines = [str(issue) for issue in issues]
+def text_report(issues: Sequence[ManifestIssue], files: int, jobs: int,
+                warnings: Sequence[ManifestIssue] = ()) -> str:
+    lines = [str(issue) for issue in (*warnings, *issues)]
     if issues:
         noun = "error" if len(issues) == 1 else "errors"
         failing = len({issue.file for issue in issues})
@@ -22,7 +23,8 @@ def text_report(issues: Sequence[ManifestIssue], files: int, jobs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def json_report(issues: Sequence[ManifestIssue], files: Sequence[str], jobs: int) -> str:
+def json_report(issues: Sequence[ManifestIssue], files: Sequence[str], jobs: int,
+                warnings: Sequence[ManifestIssue] = ()) -> str:
     document = {
         "format_version": JSON_FORMAT_VERSION,
         "valid": not issues,
@@ -32,20 +34,25 @@ def json_report(issues: Sequence[ManifestIssue], files: Sequence[str], jobs: int
             {"file": i.file, "line": i.line, "column": i.column, "field": i.field, "message": i.message}
             for i in issues
         ],
+        "warnings": [
+            {"file": i.file, "line": i.line, "column": i.column, "field": i.field, "message": i.message}
+            for i in warnings
+        ],
     }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def github_report(issues: Sequence[ManifestIssue], workspace_prefix: str = "") -> str:
+def github_report(issues: Sequence[ManifestIssue], workspace_prefix: str = "",
+                  warnings: Sequence[ManifestIssue] = ()) -> str:
     """Workflow commands GitHub turns into annotations on the pull request's files."""
     lines = []
-    for issue in issues:
+    for issue in (*warnings, *issues):
         title = _escape_property(f"hfjobs-spec: {issue.field}" if issue.field else "hfjobs-spec")
         where = ""
         if issue.file:
             file = _escape_property(workspace_prefix + issue.file)
             where = f"file={file},line={issue.line},col={issue.column},"
-        lines.append(f"::error {where}title={title}::{_escape_data(issue.message)}")
+        lines.append(f"::{issue.severity} {where}title={title}::{_escape_data(issue.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -67,8 +67,12 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
     runs_by_name = _group(owned.runs)
     builder = _Builder(options)
     declared = {spec.name for spec in desired}
+    imports = _resolve_imports(desired, scheduled_by_name, runs_by_name, live, options)
     for spec in desired:
-        if spec.kind == "scheduled_job":
+        adopted = imports.get(spec.name)
+        if adopted is not None:
+            _plan_import(builder, spec, adopted)
+        elif spec.kind == "scheduled_job":
             _plan_scheduled(builder, spec, scheduled_by_name.get(spec.name, []))
             for run in runs_by_name.get(spec.name, []):
                 if run.active:  # it used to be a one-shot job
@@ -212,6 +216,142 @@ def _in_place_fields(spec: JobSpec, keeper: LiveScheduledJob, options: DiffOptio
         fields.append(FieldDiff("suspend", keeper.suspend, spec.suspend))
     fields += label_fields(hub_labels(spec, options.project, options.environment_label), keeper.labels)
     return tuple(fields)
+
+
+# Imports: adopting an unmanaged Hub object in place
+
+
+def _where(spec: JobSpec) -> str:
+    return f"{spec.source.file}:{spec.source.line}" if spec.source else spec.name
+
+
+def _resolve_imports(desired: Sequence[JobSpec], scheduled_by_name: dict[str, list[Any]],
+                     runs_by_name: dict[str, list[Any]], live: LiveState,
+                     options: DiffOptions) -> dict[str, LiveScheduledJob | LiveRun]:
+    """The unmanaged object each `import` names, for the manifests that own nothing yet.
+
+    Once adopted, the job is owned under its manifest name and the key is inert. Anything else than
+    exactly one unmanaged object of the manifest's kind in its namespace is an error at file:line.
+    """
+    found: dict[str, LiveScheduledJob | LiveRun] = {}
+    claimed: dict[str, str] = {}
+    for spec in desired:
+        if spec.import_id is None and spec.import_name is None:
+            continue
+        owned = scheduled_by_name if spec.kind == "scheduled_job" else runs_by_name
+        if owned.get(spec.name):
+            continue  # already adopted (or created): `import` has nothing left to do
+        target = _import_target(spec, live, options)
+        if target.id in claimed:
+            raise PlanError(f"{_where(spec)}: import: {target.id} is imported by {claimed[target.id]} too; "
+                            "a Hub object can be adopted by one manifest only")
+        claimed[target.id] = spec.name
+        found[spec.name] = target
+    return found
+
+
+def _import_target(spec: JobSpec, live: LiveState, options: DiffOptions) -> LiveScheduledJob | LiveRun:
+    where, namespace = _where(spec), _namespace(spec)
+    scheduled = [job for job in live.all_scheduled if job.namespace == namespace]
+    runs = [run for run in live.named_runs if run.namespace == namespace]
+    wanted = "scheduled job" if spec.kind == "scheduled_job" else "job run"
+    if spec.import_id is not None:
+        ident = spec.import_id
+        match: list[LiveScheduledJob | LiveRun] = [job for job in scheduled if job.id == ident]
+        match += [run for run in runs if run.id == ident]
+        if not match:
+            raise PlanError(f"{where}: import: no job or scheduled job {ident} in namespace {namespace}")
+        target = match[0]
+        kind = "scheduled_job" if isinstance(target, LiveScheduledJob) else "job"
+        if kind != spec.kind:
+            what = "a scheduled job" if kind == "scheduled_job" else "a job run"
+            hint = ("remove `schedule` to import a run" if spec.kind == "scheduled_job"
+                    else "add its `schedule` to import a scheduled job")
+            raise PlanError(f"{where}: import: {ident} is {what}, but this manifest declares a {wanted}; {hint}")
+        _check_adoptable(where, target, options)
+        return target
+    name = spec.import_name
+    candidates: list[LiveScheduledJob | LiveRun] = (
+        [job for job in scheduled if job.labels.get(L.HUB_NAME) == name] if spec.kind == "scheduled_job"
+        else [run for run in runs if run.labels.get(L.HUB_NAME) == name and run.initiator_type != "scheduled-job"])
+    unmanaged = [job for job in candidates if is_unmanaged(job.labels)]
+    if len(unmanaged) == 1:
+        return unmanaged[0]
+    if not unmanaged:
+        managed = f" ({len(candidates)} managed ones carry it, and are never adopted)" if candidates else ""
+        raise PlanError(f"{where}: import: no unmanaged {wanted} named {name!r} in namespace {namespace}{managed}")
+    ids = ", ".join(sorted(job.id for job in unmanaged))
+    raise PlanError(f"{where}: import: {len(unmanaged)} unmanaged {wanted}s are named {name!r} in {namespace} "
+                    f"({ids}); import one by id instead: `import: {{id: ...}}`")
+
+
+def _check_adoptable(where: str, job: LiveScheduledJob | LiveRun, options: DiffOptions) -> None:
+    labels = job.labels
+    if L.LOCK in labels:
+        raise PlanError(f"{where}: import: {job.id} is the apply lock of a project, not a job")
+    if is_unmanaged(labels):
+        return
+    project = labels.get(L.PROJECT) or labels.get(L.RETIRED_FROM)
+    environment = labels.get(L.ENVIRONMENT, L.DEFAULT_ENVIRONMENT)
+    if project == options.project and environment == options.environment_label:
+        raise PlanError(f"{where}: import: {job.id} is already managed by this project (as "
+                        f"{labels.get(L.MANIFEST_NAME)!r}); remove `import`")
+    raise PlanError(f"{where}: import: {job.id} is managed by project {project!r} environment {environment!r}; "
+                    "a job of another project or environment is never adopted")
+
+
+def _plan_import(builder: _Builder, spec: JobSpec, job: LiveScheduledJob | LiveRun) -> None:
+    """Stamp the ownership labels in place (same id, history kept), then what the manifest still asks."""
+    options = builder.options
+    namespace = _namespace(spec)
+    # Ownership without the spec hash: if a replacement must follow and fails halfway, the next plan
+    # sees a job of this project of no known revision, and replaces it.
+    owned = {**job.labels, L.MANAGED_BY: L.MANAGED_BY_VALUE, L.PROJECT: options.project,
+             L.ENVIRONMENT: options.environment_label, L.MANIFEST_NAME: spec.name}
+    final = tuple(sorted(labels_with_marker(spec, options.project, options.environment_label).items()))
+    wanted = hub_labels(spec, options.project, options.environment_label)
+    if isinstance(job, LiveScheduledJob):
+        what = f"import scheduled job {job.id} (made without hfjobs-spec)"
+        forcing = replacement_fields(spec, live_view(job.spec, job.concurrency))
+        in_place = _in_place_fields(spec, dataclasses.replace(job, spec=dataclasses.replace(job.spec, labels=owned)),
+                                    options)
+        if forcing:
+            operations: tuple[Operation, ...] = (
+                Operation("import_scheduled", namespace, job.id, labels=tuple(sorted(owned.items()))),
+                Operation("create_scheduled", namespace), Operation("delete_scheduled", namespace, job.id))
+            builder.add(Change(spec.name, "scheduled_job", "import",
+                               f"{what}, then replace it: {describe_replacement(forcing, 'forces replacement')}",
+                               namespace, fields=forcing + in_place, live_ids=(job.id,),
+                               blocked=protect_block(spec) if spec.protect else None, operations=operations))
+            return
+        ops = [Operation("import_scheduled", namespace, job.id, labels=final)]
+        if job.schedule != spec.schedule:
+            ops.append(Operation("reschedule", namespace, job.id, schedule=spec.schedule))
+        if job.suspend != spec.suspend:
+            ops.append(Operation("suspend" if spec.suspend else "resume", namespace, job.id))
+        then = f"; then update in place: {update_reason(in_place, False)}" if in_place else ""
+        builder.add(Change(spec.name, "scheduled_job", "import", what + then, namespace, fields=in_place,
+                           live_ids=(job.id,), operations=tuple(ops)))
+        return
+    what = f"import job run {job.id} ({job.stage}, made without hfjobs-spec)"
+    forcing = replacement_fields(spec, live_view(job.spec))
+    labels = tuple(label_fields(wanted, owned))
+    if forcing:
+        retired = {key: value for key, value in owned.items() if key != L.PROJECT}
+        retired[L.RETIRED_FROM] = options.project
+        run_ops = (Operation("import_run", namespace, job.id, labels=tuple(sorted(owned.items()))),
+                   *((Operation("cancel", namespace, job.id),) if job.active else ()),
+                   Operation("run", namespace),
+                   Operation("relabel_run", namespace, job.id, labels=tuple(sorted(retired.items()))))
+        cancel = "; cancel it" if job.active else ""
+        builder.add(Change(spec.name, "job", "import",
+                           f"{what}, then {describe_replacement(forcing, 'start a new run')}{cancel}", namespace,
+                           fields=forcing, live_ids=(job.id,),
+                           blocked=protect_block(spec) if spec.protect and job.active else None, operations=run_ops))
+        return
+    then = f"; then update in place: {update_reason(labels, False)}" if labels else ""
+    builder.add(Change(spec.name, "job", "import", what + then, namespace, fields=labels, live_ids=(job.id,),
+                       operations=(Operation("import_run", namespace, job.id, labels=final),)))
 
 
 # One-shot jobs

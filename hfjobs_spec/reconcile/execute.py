@@ -165,6 +165,10 @@ class Executor:
             self._cancel(op.namespace, target)
         elif op.kind == "relabel_run":
             backend.set_job_labels(op.namespace, target, dict(op.labels))
+        elif op.kind == "import_scheduled":  # adopt in place: same Hub id, history kept
+            backend.set_scheduled_job_labels(op.namespace, target, dict(op.labels))
+        elif op.kind == "import_run":
+            backend.set_job_labels(op.namespace, target, dict(op.labels))
         else:  # plans are computed here, never read from a file, so this is a bug, never silently "done"
             raise PlanError(f"unknown operation kind {op.kind!r}")
         return None

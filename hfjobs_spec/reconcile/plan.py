@@ -12,11 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Action = Literal["create", "update", "replace", "delete", "noop"]
-ACTIONS: tuple[Action, ...] = ("delete", "replace", "create", "update", "noop")
+# "import": adopt an unmanaged Hub object (stamp the ownership labels in place), then whatever else the
+# manifest still asks of it, in the same change.
+Action = Literal["create", "import", "update", "replace", "delete", "noop"]
+ACTIONS: tuple[Action, ...] = ("delete", "replace", "create", "import", "update", "noop")
 OperationKind = Literal[
     "create_scheduled", "delete_scheduled", "reschedule", "suspend", "resume", "relabel_scheduled",
-    "run", "cancel", "relabel_run",
+    "run", "cancel", "relabel_run", "import_scheduled", "import_run",
 ]
 OPERATION_KINDS: tuple[OperationKind, ...] = typing.get_args(OperationKind)
 FORMAT_VERSION = 2
@@ -124,7 +126,7 @@ class Conflict:
 
     @property
     def suggestion(self) -> str:
-        return f"import: {{id: {self.live_ids[-1]}}}"
+        return f'import: {{id: "{self.live_ids[-1]}"}}'  # quoted: an id of digits only must stay a string
 
     @property
     def message(self) -> str:
@@ -204,7 +206,7 @@ class Plan:
     @property
     def summary(self) -> dict[str, int]:
         counts = Counter(change.action for change in self.changes)
-        return {action: counts.get(action, 0) for action in ("create", "update", "replace", "delete", "noop")}
+        return {action: counts.get(action, 0) for action in ("create", "import", "update", "replace", "delete", "noop")}
 
     @property
     def pending(self) -> tuple[Change, ...]:

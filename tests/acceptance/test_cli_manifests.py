@@ -73,11 +73,12 @@ def test_validate_json_report(broken: Path, monkeypatch: pytest.MonkeyPatch) -> 
              "message": "'every day' must be a 5-field cron expression or one of @hourly, @daily, @weekly, @monthly, "
                         "@yearly, @annually"},
         ],
+        "warnings": [],
     }
     ok = CliRunner().invoke(cli, ["validate", "--format", "json", "jobs/good.yaml"])
     assert ok.exit_code == 0
     assert json.loads(ok.output) == {"format_version": 1, "valid": True, "files": ["jobs/good.yaml"], "jobs": 1,
-                                     "errors": []}
+                                     "errors": [], "warnings": []}
 
 
 def test_validate_github_annotations(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
