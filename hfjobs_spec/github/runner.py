@@ -14,8 +14,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from hfjobs_spec.github.context import ActionError, GithubContext, Inputs, read_context, read_inputs
 from hfjobs_spec.github.gh import Gh, GhError
 from hfjobs_spec.github.workflow import Workflow, fit_bytes
@@ -63,15 +61,23 @@ class Runner:
         return Done(done.returncode, self.workflow.mask.mask(done.stdout), self.workflow.mask.mask(done.stderr))
 
     def project_id(self) -> str:
-        """The project's id for markers, read without the CLI so it is known even when plan fails."""
+        """The project's id for markers, read without the CLI so it is known even when plan fails.
+
+        The project file comes from a pull request, so it is parsed by the manifest layer's hardened
+        YAML reader (sizes, aliases, depth); only its `project` key is read, so that an otherwise
+        invalid file still keeps the same marker.
+        """
+        from hfjobs_spec.manifest.yaml_source import YamlError, parse_documents, read_text
+
         directory = self.inputs.working_directory.resolve()
         for folder in (directory, *directory.parents):
             path = folder / "hfjobs.yaml"
             if path.is_file():
                 try:
-                    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-                except (OSError, yaml.YAMLError):
+                    first = next(iter(parse_documents(read_text(str(path), path.name), path.name)), None)
+                except (YamlError, OSError, ValueError):
                     break
+                data = first.data if first is not None else None
                 if isinstance(data, dict) and isinstance(data.get("project"), str):
                     return str(data["project"])
                 break
