@@ -1,26 +1,16 @@
 """Schedules: validation and tick arithmetic, in UTC, on top of `croniter`.
 
-Accepted: the named schedules the Hub documents (`@hourly`, `@daily`, `@weekly`, `@monthly`,
-`@yearly`, `@annually`) and standard 5-field cron expressions (numbers, `*`, ranges, lists,
-steps, three-letter month and day names). croniter's extensions (a 6th seconds field, `L`, `#`,
-`?`, `H`, `@midnight`, …) are refused, since nothing says the Hub accepts them.
+What is accepted is `hfjobs_spec.schedules`, the rule `validate` uses too.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from hfjobs_spec.localhub.clock import from_ms, to_ms
 from hfjobs_spec.localhub.common import bad_request
-
-NAMED_SCHEDULES = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually")
-
-_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)"
-_ATOM = rf"(?:\*|\d+|{_NAME})"
-_RANGE = rf"{_ATOM}(?:-(?:\d+|{_NAME}))?(?:/\d+)?"
-_FIELD = re.compile(rf"{_RANGE}(?:,{_RANGE})*", re.IGNORECASE)
+from hfjobs_spec.schedules import NAMED_SCHEDULES, schedule_problem
 
 
 def _croniter(expression: str, start: datetime) -> Any:
@@ -36,22 +26,9 @@ def validate_schedule(value: Any) -> str:
         raise bad_request(
             "schedule is required (a 5-field cron expression or " + "|".join(NAMED_SCHEDULES) + ")"
         )
-    expression = value.strip()
-    if expression.startswith("@"):
-        if expression.lower() not in NAMED_SCHEDULES:
-            raise bad_request(
-                f"schedule: unknown named schedule {value!r}; use one of {', '.join(NAMED_SCHEDULES)}"
-            )
-        return value
-    fields = expression.split()
-    if len(fields) != 5 or not all(_FIELD.fullmatch(field) for field in fields):
-        raise bad_request(
-            f"schedule: {value!r} is not a 5-field cron expression (minute hour day month weekday)"
-        )
-    from croniter import croniter
-
-    if not croniter.is_valid(expression):
-        raise bad_request(f"schedule: {value!r} has an out-of-range field")
+    problem = schedule_problem(value)
+    if problem is not None:
+        raise bad_request(f"schedule: {value!r}: {problem}")
     return value
 
 

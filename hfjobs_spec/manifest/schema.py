@@ -12,6 +12,7 @@ from typing import Any
 
 from hfjobs_spec import labels
 from hfjobs_spec.flavors import FLAVORS
+from hfjobs_spec.schedules import NAMED_SCHEDULES
 
 API_VERSION = "hfjobs/v1"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -20,7 +21,7 @@ NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 SECRET_REF_PATTERN = r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$"
 TIMEOUT_PATTERN = r"^[0-9]+(\.[0-9]+)?[smhd]?$"
-SCHEDULE_ALIASES = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually")
+SCHEDULE_ALIASES = NAMED_SCHEDULES
 SCHEDULE_PATTERN = r"^(@[a-z]+|\S+( +\S+){4})$"
 VOLUME_TYPES = ("bucket", "model", "dataset", "space")
 REPO_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
