@@ -146,6 +146,9 @@ def _issue_from_yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -
         message = "tab character in indentation; YAML indents with spaces only"
     elif "nesting depth" in problem:
         message = _TOO_DEEP
+    elif exc.context == "while scanning an alias" and source_line[column - 2: column - 1] == "*":
+        # `schedule: */5 * * * *` unquoted: YAML reads the `*` as the start of an alias.
+        message = "a value starting with * must be quoted (YAML reads *NAME as an alias): e.g. \"*/5 * * * *\""
     elif "undefined alias" in problem:
         alias = re.match(r"\*([^\s,\]}]+)", source_line[column - 1:])
         name = alias.group(1) if alias else "NAME"
