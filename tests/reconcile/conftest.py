@@ -1,16 +1,19 @@
-"""A `backend` fixture that runs the same tests against the in-memory fake and against localhub."""
+"""Fixtures: `hub`/`session` on the in-memory fake, and `backend`, the same tests on the fake and on localhub."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from hfjobs_spec.hub.fake import FakeHub
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
+
+from .helpers import Session
 
 FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
 TOKEN = "hf_reconcile_test_token"
@@ -29,6 +32,18 @@ def open_hub(kind: str) -> Iterator[HubBackend]:
     clock = Clock.frozen_at(datetime(2026, 1, 5, 12, tzinfo=UTC))
     with LocalHub(user="alice", orgs=("acme",), clock=clock, page_size=7) as hub:
         yield RetryingBackend(HfApiBackend(endpoint=hub.url, token=TOKEN), FAST, sleep=lambda s: None)
+
+
+@pytest.fixture
+def hub() -> FakeHub:
+    """The in-memory Hub the scenario tests drive (test modules against localhub define their own)."""
+    return FakeHub(user="alice", orgs=("acme",))
+
+
+@pytest.fixture
+def session(tmp_path: Path, hub: FakeHub) -> Session:
+    """A project on disk, planned and applied against `hub` behind the retry layer, without sleeping."""
+    return Session(tmp_path / "project", RetryingBackend(hub, FAST, sleep=lambda s: None))
 
 
 @pytest.fixture(params=["fake", "localhub"])

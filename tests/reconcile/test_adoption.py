@@ -11,7 +11,6 @@ from hfjobs_spec import labels as L
 from hfjobs_spec.commands.manifests import load_specs
 from hfjobs_spec.errors import PlanError
 from hfjobs_spec.hub.fake import FakeHub
-from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.output.plan_json import render_plan_json
 from hfjobs_spec.output.plan_markdown import render_plan_markdown
@@ -20,18 +19,6 @@ from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.translate import to_request
 
 from .helpers import Session, one_shot, scheduled, write_project
-
-FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
-
-
-@pytest.fixture
-def hub() -> FakeHub:
-    return FakeHub(user="alice", orgs=("acme",))
-
-
-@pytest.fixture
-def session(tmp_path: Path, hub: FakeHub) -> Session:
-    return Session(tmp_path / "project", RetryingBackend(hub, FAST, sleep=lambda s: None))
 
 
 def spec_of(session: Session, name: str) -> JobSpec:

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubBadRequestError, HubNotFoundError
 from hfjobs_spec.hub.fake import FakeHub
-from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 
 from .helpers import Session, one_shot, scheduled, write_project
-
-FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
-
-
-@pytest.fixture
-def hub() -> FakeHub:
-    return FakeHub(user="alice", orgs=("acme",))
-
-
-@pytest.fixture
-def session(tmp_path: Path, hub: FakeHub) -> Session:
-    return Session(tmp_path / "project", RetryingBackend(hub, FAST, sleep=lambda s: None))
 
 
 def test_duplicate_active_runs_of_one_revision_are_cancelled_but_the_oldest(session: Session, hub: FakeHub) -> None:

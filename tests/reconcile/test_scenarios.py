@@ -16,19 +16,8 @@ from hfjobs_spec.output.plan_json import render_plan_json
 from hfjobs_spec.output.plan_text import render_plan
 from hfjobs_spec.reconcile.plan import Plan
 
+from .conftest import FAST
 from .helpers import Session, one_shot, scheduled, write_project
-
-FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
-
-
-@pytest.fixture
-def hub() -> FakeHub:
-    return FakeHub(user="alice", orgs=("acme",))
-
-
-@pytest.fixture
-def session(tmp_path: Path, hub: FakeHub) -> Session:
-    return Session(tmp_path / "project", RetryingBackend(hub, FAST, sleep=lambda s: None))
 
 
 def test_first_apply_creates_everything_then_plan_is_empty(session: Session, hub: FakeHub) -> None:
