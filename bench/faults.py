@@ -37,7 +37,7 @@ from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
 from hfjobs_spec.hub.retry import RetryingBackend, RetryPolicy
 from hfjobs_spec.localhub import LocalHub
 from hfjobs_spec.manifest.project import ProjectOptions
-from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
+from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 
 NS = "bench-org"
 TOKEN = "bench-token"

@@ -60,7 +60,7 @@ from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import validate_job_spec
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import ProjectOptions
-from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
+from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 
 NS = "bench-org"
 PROJECT = "bench"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfjobs_spec.reconcile.execute import ChangeEvent
+if TYPE_CHECKING:
+    from hfjobs_spec.reconcile.execute import ChangeEvent
 
 
 def confirm_or_cancel(auto_approve: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,8 +22,10 @@ from hfjobs_spec.cli.options import (
     replay_options,
     use_color,
 )
-from hfjobs_spec.reconcile.execute import DEFAULT_PARALLELISM
-from hfjobs_spec.reconcile.plan import Plan
+from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
+
+if TYPE_CHECKING:
+    from hfjobs_spec.reconcile.plan import Plan
 
 
 @cli.command()

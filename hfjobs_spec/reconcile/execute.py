@@ -20,15 +20,10 @@ from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HfJobsSpecError, HubError, HubNotFoundError, PlanError
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 from hfjobs_spec.reconcile.plan import Change, Operation
 from hfjobs_spec.reconcile.secrets import resolve_secrets
 from hfjobs_spec.reconcile.translate import labels_with_marker, to_request
-
-# The Hub counts API requests per 5-minute window (1,000 for a free user, 2,500 PRO, 3,000 for a
-# Team org: hub-docs rate limits, September 2025), not requests in flight. 16 in flight keeps a
-# 200-change apply near the round-trip floor; a bigger apply meets the window whatever the
-# parallelism, and 429s then wait for its reset (RateLimit) within the retry deadline.
-DEFAULT_PARALLELISM = 16
 
 
 @dataclass(frozen=True)
