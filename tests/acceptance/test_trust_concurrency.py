@@ -5,6 +5,7 @@ The real CLI, twice at once, against one localhub; then a look at what is on the
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -88,6 +89,7 @@ def test_a_held_lock_refuses_then_force_unlock_frees_it(hub: LocalHub, api: HfAp
     assert not names and not runs and locks == 1
 
     assert "No changes." not in cli.run("plan").stdout  # plan needs no lock and shows the work
+    assert json.loads(cli.run("status", "--format", "json").stdout)["jobs"] == []  # the lock is no job
     not_a_lock = api.create_scheduled_job(image="busybox", command=["true"], schedule="@daily", namespace="acme").id
     assert "is not a lock" in cli.run("force-unlock", not_a_lock, code=1).stderr
     assert "Removed lock" in cli.run("force-unlock", lock_id).stdout
