@@ -148,7 +148,7 @@ def _load_document(job: Located, project: Project, renderer: Renderer, scripts: 
     # Semantic checks see only the fields that passed so far, so one run reports everything it can.
     broken_fields = {_top_field(issue.field) for issue in (*render_issues, *found)}
     sound = Located(data={k: v for k, v in rendered.data.items() if k not in broken_fields},
-                    start=rendered.start, values=rendered.values, keys=rendered.keys)
+                    start=rendered.start, nodes=rendered.nodes)
     found += semantic_issues(sound, scripts)
     issues.extend(found)
     name = rendered.data.get("name") if "name" not in broken_fields else None
@@ -156,7 +156,7 @@ def _load_document(job: Located, project: Project, renderer: Renderer, scripts: 
     if found or render_issues:
         return name, None
     spec = to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts,
-                       source=SourceRef(job.start.file, job.start.line), written=rendered.scalar_text)
+                       source=SourceRef(job.start.file, job.start.line), written=rendered.written_text())
     return name, spec
 
 

@@ -39,6 +39,7 @@ class DefaultsLayer:
 
     located: Located
     path: Path_
+    name: str = "project defaults"  # the origin `render --explain` names for its values
 
     @property
     def values(self) -> Mapping[str, Any]:
@@ -141,7 +142,8 @@ def _load_project(options: ProjectOptions) -> Project:
         namespace = chosen.get("namespace", namespace)
         variables = deep_merge(variables, chosen.get("vars", {}))
         if "defaults" in chosen:
-            layers.append(DefaultsLayer(located, ("environments", name, "defaults")))
+            layers.append(DefaultsLayer(located, ("environments", name, "defaults"),
+                                        f"environment {name!r} defaults"))
     for values_file in options.values_files:
         variables = deep_merge(variables, _load_values_file(options.cwd / values_file, str(values_file)))
     for assignment in options.var_overrides:

@@ -74,9 +74,9 @@ class Renderer:
         issues: list[ManifestIssue] = []
         self._native = set()
         data = self._walk(located.data, (), located, variables, issues)
-        rendered = Located(data=data, start=located.start, values=located.values, keys=located.keys,
-                           block_scalars=located.block_scalars, scalar_text=located.scalar_text,
-                           native_templates=self._native)
+        rendered = Located(data=data, start=located.start, nodes=dict(located.nodes))
+        for path in self._native:
+            rendered.update(path, native_template=True)
         return rendered, issues
 
     def render_value(self, value: Any, path: Path_, located: Located,
@@ -162,7 +162,7 @@ class Renderer:
         position = located.position(path)
         line = position.line
         if isinstance(exc, TemplateSyntaxError):
-            offset = (exc.lineno or 1) - 1 + (1 if path in located.block_scalars else 0)
+            offset = (exc.lineno or 1) - 1 + (1 if located.node(path).block else 0)
             line += offset
             message = f"template syntax error: {exc.message}"
         elif isinstance(exc, TooLargeError):
