@@ -25,7 +25,7 @@ from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest.sandbox import MAX_CHARS, ManifestSandbox, TooLargeError, weight
 from hfjobs_spec.manifest.secret_refs import ALWAYS_SECRET
 from hfjobs_spec.manifest.tokens import looks_like_token, redact
-from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
+from hfjobs_spec.manifest.yaml_source import HEADER_LAYER, Located, Path_, format_path
 
 _MARKERS = ("{{", "{%", "{#")
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}$", re.DOTALL)
@@ -126,7 +126,8 @@ class Renderer:
         if isinstance(value, list):
             return [self._walk(item, (*path, index), located, variables, issues)
                     for index, item in enumerate(value)]
-        if isinstance(value, str) and any(marker in value for marker in _MARKERS):
+        if isinstance(value, str) and any(marker in value for marker in _MARKERS) and \
+                located.node(path).layer != HEADER_LAYER:
             try:
                 result = self._render_leaf(value, variables)
             except Exception as exc:  # user templates can raise anything; each becomes a located error

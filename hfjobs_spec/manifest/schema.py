@@ -56,6 +56,23 @@ _VOLUME: dict[str, Any] = {
     },
 }
 
+_MATRIX_VALUE: dict[str, Any] = {"type": ["string", "number", "boolean"]}
+_MATRIX_ENTRIES: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "object", "minProperties": 1, "additionalProperties": _MATRIX_VALUE,
+              "propertyNames": {"pattern": ENV_NAME_PATTERN}},
+}
+MATRIX_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    # `matrix.NAME` in templates: dimension names are identifiers.
+    "propertyNames": {"pattern": ENV_NAME_PATTERN},
+    "properties": {"include": _MATRIX_ENTRIES, "exclude": _MATRIX_ENTRIES},
+    "additionalProperties": {"type": "array", "minItems": 1, "items": _MATRIX_VALUE},
+    "description": "One job per combination of values (`matrix.NAME` in templates), with optional `include` "
+    "and `exclude` lists as in GitHub Actions; at most 256 combinations.",
+}
+
 JOB_PROPERTIES: dict[str, Any] = {
     "apiVersion": {"const": API_VERSION, "description": "Manifest format version."},
     "name": {
@@ -158,6 +175,7 @@ JOB_PROPERTIES: dict[str, Any] = {
     },
     "expose": {"type": "array", "items": _PORT, "uniqueItems": True,
                "description": "Ports behind the authenticated proxy."},
+    "matrix": MATRIX_SCHEMA,
     "expose_public": {
         "type": "array",
         "items": _PORT,
@@ -170,7 +188,7 @@ SCRIPT_ONLY_FIELDS = ("script_args", "dependencies", "python")
 SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
 # `namespace` has its own place in the project file (top level and per environment); as a default too, a
 # project-wide default would silently beat the environment's namespace.
-NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import")
+NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import", "matrix")
 
 SHAPE_RULES: list[dict[str, Any]] = [
     {

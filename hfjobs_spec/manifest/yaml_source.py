@@ -56,6 +56,8 @@ class Position:
 
 
 MANIFEST_LAYER = "manifest"
+# Values from a script's `[tool.hf-jobs]` table: TOML, never a template.
+HEADER_LAYER = "script header"
 
 
 @dataclass(frozen=True)
