@@ -35,6 +35,14 @@ def apply_defaults(job: Located, layers: Sequence[DefaultsLayer]) -> Located:
     return merged
 
 
+def inherited(layers: Sequence[DefaultsLayer]) -> Located:
+    """What the layers alone give a job (before any shape-based skipping): for comparisons."""
+    merged = Located(data={}, start=layers[0].located.start)
+    for layer in layers:
+        _overlay(merged, layer.located, layer.path, layer.name)
+    return merged
+
+
 def _overlay(target: Located, source: Located, prefix: Path_, layer: str | None) -> None:
     """Lay `source.data[prefix]` over `target`; its nodes take `layer` (None: keep their own)."""
     values: Any = source.data
@@ -42,9 +50,9 @@ def _overlay(target: Located, source: Located, prefix: Path_, layer: str | None)
         values = values[part]
     for key, value in values.items():
         # Only `secrets` has a list shorthand: `env: [A]` stays a list, for validation to refuse.
-        if key in MERGED_MAPPINGS and (isinstance(value, dict) or (key == "secrets" and _is_name_list(value))):
+        if key in MERGED_MAPPINGS and (isinstance(value, dict) or (key == "secrets" and is_name_list(value))):
             current = target.data.get(key)
-            target.data[key] = {**(current if isinstance(current, dict) else {}), **_as_mapping(value)}
+            target.data[key] = {**(current if isinstance(current, dict) else {}), **as_mapping(value)}
             own = source.nodes.get((*prefix, key))
             if own is not None:
                 target.nodes[(key,)] = _relayered(own, layer)
@@ -59,13 +67,13 @@ def _relayered(node: Node, layer: str | None) -> Node:
     return node if layer is None else replace(node, layer=layer)
 
 
-def _is_name_list(value: Any) -> bool:
+def is_name_list(value: Any) -> bool:
     """A well-formed `secrets: [A, B]`; anything else stays as written for validation to explain."""
     return (isinstance(value, list) and all(isinstance(item, str) and _ENV_NAME.fullmatch(item) for item in value)
             and len(set(value)) == len(value))
 
 
-def _as_mapping(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
+def as_mapping(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
     """`secrets: [A, B]` is shorthand for `{A: $A, B: $B}`; merging needs one form."""
     if isinstance(value, dict):
         return dict(value)

@@ -17,6 +17,7 @@ from hfjobs_spec.manifest.hygiene import leaf_issues
 from hfjobs_spec.manifest.matrix import default_name, expand
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
+from hfjobs_spec.manifest.origins import FieldOrigin, explain, redundant_values
 from hfjobs_spec.manifest.project import DefaultsLayer, Project, iter_manifest_files
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
@@ -30,6 +31,15 @@ from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents
 _VALIDATOR = make_validator(job_schema())
 
 
+@dataclass
+class _Extras:
+    """What a load collects besides specs and errors."""
+
+    explain: bool
+    warnings: list[ManifestIssue] = dataclasses.field(default_factory=list)
+    origins: dict[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """Valid specs (sorted by name), every issue found, and the files read."""
@@ -39,6 +49,9 @@ class LoadResult:
     files: tuple[str, ...]
     # Every variable the project names under `secrets:` (valid jobs or not): their values are masked.
     secret_names: frozenset[str] = frozenset()
+    warnings: tuple[ManifestIssue, ...] = ()  # worth a look, never a failure
+    # With `explain=True`: every field of every valid job with where it came from, by job name.
+    origins: Mapping[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -46,9 +59,13 @@ class LoadResult:
 
 
 def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
-                   environ: Mapping[str, str]) -> LoadResult:
-    """Load the given files or folders (default: the project's jobs_dir) into canonical specs."""
+                   environ: Mapping[str, str], explain: bool = False) -> LoadResult:
+    """Load the given files or folders (default: the project's jobs_dir) into canonical specs.
+
+    `explain=True` also records where every field of every valid job came from (`origins`).
+    """
     issues: list[ManifestIssue] = []
+    extras = _Extras(explain)
     try:
         files = iter_manifest_files(project, paths, cwd, refused=issues)
     except ProjectError as exc:  # messages quote paths and jobs_dir, which may hold a token
@@ -62,7 +79,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     specs: list[JobSpec] = []
     first_seen: dict[str, SourceRef] = {}
     for doc in (doc for doc, job in zip(documents, jobs, strict=True) if job is not None):
-        for name, spec, job in _load_variants(doc, project, renderer, scripts, issues):
+        for name, spec, job in _load_variants(doc, project, renderer, scripts, issues, extras):
             if name is None:
                 continue
             earlier = first_seen.get(name)
@@ -82,6 +99,8 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=tuple(project.display(f) for f in files),
         secret_names=renderer.context.secret_names,
+        warnings=tuple(sorted({safe_issue(issue) for issue in extras.warnings})),
+        origins=extras.origins,
     )
 
 
@@ -140,11 +159,11 @@ def _templated_secret_names(jobs: Sequence[Located | None], renderer: Renderer) 
 
 
 def _load_variants(doc: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
-                   issues: list[ManifestIssue]) -> list[tuple[str | None, JobSpec | None, Located]]:
+                   issues: list[ManifestIssue], extras: _Extras) -> list[tuple[str | None, JobSpec | None, Located]]:
     """Each job of one document (one per combination of a matrix), with the name it claims."""
     if "matrix" not in doc.data:
         found: list[ManifestIssue] = []
-        name, spec, job = _load_document(doc, None, project, renderer, scripts, found)
+        name, spec, job = _load_document(doc, None, project, renderer, scripts, found, extras)
         issues.extend(found)
         return [(name, spec, job)]
     matrix, matrix_issues = renderer.render_value(doc.data["matrix"], ("matrix",), doc)
@@ -159,7 +178,7 @@ def _load_variants(doc: Located, project: Project, renderer: Renderer, scripts: 
     for variant in variants:
         found = []
         loaded.append(_load_document(variant.document, variant.combination, project, renderer, scripts, found,
-                                     dimensions))
+                                     extras, dimensions))
         per_variant.append(found)
     issues.extend(_tag_combinations(per_variant, [variant.label for variant in variants]))
     return loaded
@@ -176,17 +195,21 @@ def _tag_combinations(per_variant: list[list[ManifestIssue]], labels: list[str])
 
 
 def _load_document(doc: Located, combination: Mapping[str, Any] | None, project: Project, renderer: Renderer,
-                   scripts: ScriptReader, issues: list[ManifestIssue],
+                   scripts: ScriptReader, issues: list[ManifestIssue], extras: _Extras,
                    dimensions: tuple[str, ...] = ()) -> tuple[str | None, JobSpec | None, Located]:
     """The job's name (if it has a valid one), its spec (if the whole document is valid), and the
     document with every layer under it."""
     extra = {"matrix": dict(combination)} if combination is not None else {}
     job = apply_defaults(doc, project.defaults)
     header = _script_header(job, renderer, extra, scripts, issues)
+    layers = (*project.defaults, header) if header is not None else project.defaults
     if header is not None:
-        job = apply_defaults(doc, [*project.defaults, header])
-    if combination is not None and isinstance(job.data.get("name"), str) and not is_template(job.data["name"]):
-        job.data["name"] = default_name(job.data["name"], combination, dimensions)
+        job = apply_defaults(doc, layers)
+    extras.warnings += redundant_values(doc, layers)
+    default_named = (combination is not None and isinstance(job.data.get("name"), str)
+                     and not is_template(job.data["name"]))
+    if default_named:
+        job.data["name"] = default_name(job.data["name"], combination or {}, dimensions)
     rendered, render_issues = _render(job, renderer, extra)
     issues.extend(render_issues)
     # Still check the rest of the document, but not the fields whose templates failed.
@@ -207,6 +230,8 @@ def _load_document(doc: Located, combination: Mapping[str, Any] | None, project:
                        tuple((key, _shown(value)) for key, value in (combination or {}).items()))
     spec = to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts, source=source,
                        written=rendered.written_text())
+    if extras.explain:
+        extras.origins[spec.name] = explain(spec, job, rendered, project, default_named)
     return name, spec, rendered
 
 

@@ -67,6 +67,10 @@ class Project:
     prune_namespaces: tuple[str, ...] = ()
     # Every variable named under `secrets:` in the project's defaults, in every environment.
     secret_names: frozenset[str] = frozenset()
+    # Where each variable (a path under `vars`) was last set, lowest layer first: (path, origin, where).
+    var_origins: tuple[tuple[Path_, str, str], ...] = field(default=(), compare=False, repr=False)
+    # Where `namespace` came from: (origin, where); ("", "") when none is set.
+    namespace_origin: tuple[str, str] = field(default=("", ""), compare=False, repr=False)
     # Resolving a path costs a system call per component, and each file is shown several times.
     _displays: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -126,6 +130,8 @@ def _load_project(options: ProjectOptions) -> Project:
     layers = [DefaultsLayer(located, ("defaults",))] if "defaults" in data else []
     namespace = data.get("namespace")
     variables = copy.deepcopy(data.get("vars", {}))
+    origins = _var_origins(data.get("vars", {}), "project vars", located, ("vars",))
+    namespace_origin = ("project namespace", _where(located, ("namespace",))) if namespace else ("", "")
     name = options.environment
     if name == labels.DEFAULT_ENVIRONMENT:
         raise ProjectError(f"-E {name}: {name!r} is reserved for jobs applied without -E; leave out -E to "
@@ -140,14 +146,23 @@ def _load_project(options: ProjectOptions) -> Project:
             )
         chosen = environments[name]
         namespace = chosen.get("namespace", namespace)
+        if "namespace" in chosen:
+            namespace_origin = (f"environment {name!r} namespace",
+                                _where(located, ("environments", name, "namespace")))
         variables = deep_merge(variables, chosen.get("vars", {}))
+        origins += _var_origins(chosen.get("vars", {}), f"environment {name!r} vars", located,
+                                ("environments", name, "vars"))
         if "defaults" in chosen:
             layers.append(DefaultsLayer(located, ("environments", name, "defaults"),
                                         f"environment {name!r} defaults"))
     for values_file in options.values_files:
-        variables = deep_merge(variables, _load_values_file(options.cwd / values_file, str(values_file)))
+        values = _load_values_file(options.cwd / values_file, str(values_file))
+        variables = deep_merge(variables, values)
+        origins += _var_origins(values, "values file", None, (), str(values_file))
     for assignment in options.var_overrides:
-        variables = deep_merge(variables, parse_var(assignment))
+        assigned = parse_var(assignment)
+        variables = deep_merge(variables, assigned)
+        origins += _var_origins(assigned, "--var", None, (), assignment.partition("=")[0].strip())
     return Project(
         root=root,
         file=display,
@@ -161,7 +176,29 @@ def _load_project(options: ProjectOptions) -> Project:
         environments=tuple(sorted(environments)),
         prune_namespaces=tuple(data.get("prune_namespaces", ())),
         secret_names=frozenset(_defaults_secret_names(data)),
+        var_origins=tuple(origins),
+        namespace_origin=namespace_origin,
     )
+
+
+def _where(located: Located, path: Path_) -> str:
+    position = located.position(path)
+    return f"{position.file}:{position.line}"
+
+
+def _var_origins(values: Any, origin: str, located: Located | None, prefix: Path_,
+                 shown: str = "") -> list[tuple[Path_, str, str]]:
+    """Every path of `values` (mappings walked, other values leaves) with where it was set."""
+    found: list[tuple[Path_, str, str]] = []
+    if not isinstance(values, Mapping):
+        return found
+    for key, value in values.items():
+        path = (*prefix, key)
+        where = _where(located, path) if located is not None else shown
+        found.append(((key,), origin, where))
+        found += [((key, *sub), kind, at)
+                  for sub, kind, at in _var_origins(value, origin, located, path, shown)]
+    return found
 
 
 def _jobs_dir_issues(located: Located, root: Path) -> list[ManifestIssue]:

@@ -59,12 +59,14 @@ class Renderer:
                                            keep_trailing_newline=True)
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
         self._native: set[Path_] = set()
+        self._templates: dict[Path_, str] = {}
 
     def with_secret_names(self, names: frozenset[str]) -> Renderer:
         """The same renderer (and its compiled templates), refusing `names` in `env()` too."""
         other = copy.copy(self)  # compiled templates call back into this sandbox, so both are shared
         other.context = dataclasses.replace(self.context, secret_names=self.context.secret_names | names)
         other._native = set()
+        other._templates = {}
         return other
 
     def render(self, located: Located,
@@ -73,10 +75,11 @@ class Renderer:
         variables = self._variables(extra or {})
         issues: list[ManifestIssue] = []
         self._native = set()
+        self._templates = {}
         data = self._walk(located.data, (), located, variables, issues)
         rendered = Located(data=data, start=located.start, nodes=dict(located.nodes))
-        for path in self._native:
-            rendered.update(path, native_template=True)
+        for path, source in self._templates.items():
+            rendered.update(path, template=source, native_template=path in self._native)
         return rendered, issues
 
     def render_value(self, value: Any, path: Path_, located: Located,
@@ -133,6 +136,7 @@ class Renderer:
             except Exception as exc:  # user templates can raise anything; each becomes a located error
                 issues.append(self._issue(exc, path, located))
                 return value
+            self._templates[path] = value
             if not isinstance(result, str):
                 self._native.add(path)
             return result

@@ -72,6 +72,7 @@ class Node:
     block: bool = False  # a `|` or `>` block scalar: template lines count from the line after the key
     # A leaf that was one `{{ expression }}` and rendered to something other than text.
     native_template: bool = False
+    template: str | None = None  # the template a rendered leaf came from
     # Which layer wrote it: the manifest, a defaults layer of the project file, the script header.
     layer: str = MANIFEST_LAYER
 
