@@ -73,6 +73,8 @@ class Change:
     live_ids: tuple[str, ...] = ()
     operations: tuple[Operation, ...] = ()
     blocked: str | None = None
+    # The matrix manifest (file:line) this job is one combination of; plans show its jobs together.
+    group: str | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
@@ -94,6 +96,8 @@ class Change:
         }
         if self.blocked is not None:
             data["blocked"] = self.blocked
+        if self.group is not None:
+            data["group"] = self.group
         return data
 
     @classmethod
@@ -108,6 +112,7 @@ class Change:
             live_ids=tuple(data["live_ids"]),
             operations=tuple(Operation.from_dict(op) for op in data["operations"]),
             blocked=data.get("blocked"),
+            group=data.get("group"),
         )
 
 

@@ -58,6 +58,7 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
+        "group": _STRING,
     },
 }
 PLAN_FILE_SCHEMA: dict[str, Any] = {
