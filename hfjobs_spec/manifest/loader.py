@@ -22,7 +22,7 @@ from hfjobs_spec.manifest.project import DefaultsLayer, Project, iter_manifest_f
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
-from hfjobs_spec.manifest.script_header import read_header
+from hfjobs_spec.manifest.script_header import ScriptHeader, read_header
 from hfjobs_spec.manifest.secret_refs import has_templates, is_template, referenced_names
 from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
@@ -38,6 +38,7 @@ class _Extras:
     explain: bool
     warnings: list[ManifestIssue] = dataclasses.field(default_factory=list)
     origins: dict[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict)
+    headers: dict[str, ScriptHeader] = dataclasses.field(default_factory=dict)  # by script path: read once
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def _load_document(doc: Located, combination: Mapping[str, Any] | None, project:
     document with every layer under it."""
     extra = {"matrix": dict(combination)} if combination is not None else {}
     job = apply_defaults(doc, project.defaults)
-    header = _script_header(job, renderer, extra, scripts, issues)
+    header = _script_header(job, renderer, extra, scripts, issues, extras.headers)
     layers = (*project.defaults, header) if header is not None else project.defaults
     if header is not None:
         job = apply_defaults(doc, layers)
@@ -240,7 +241,7 @@ def _shown(value: Any) -> str:
 
 
 def _script_header(job: Located, renderer: Renderer, extra: Mapping[str, Any], scripts: ScriptReader,
-                   issues: list[ManifestIssue]) -> DefaultsLayer | None:
+                   issues: list[ManifestIssue], cache: dict[str, ScriptHeader]) -> DefaultsLayer | None:
     """The `[tool.hf-jobs]` layer of the job's local script; a script that cannot be read is reported
     by validation, a header that cannot be used here."""
     script = _render_field(job, renderer, "script", extra) if "script" in job.data else None
@@ -249,7 +250,9 @@ def _script_header(job: Located, renderer: Renderer, extra: Mapping[str, Any], s
     loaded = scripts.read(script)
     if not isinstance(loaded, ScriptFile):
         return None
-    header = read_header(loaded.content, loaded.path)
+    header = cache.get(loaded.path)
+    if header is None:
+        header = cache[loaded.path] = read_header(loaded.content, loaded.path)
     issues.extend(header.issues)
     return header.layer
 
