@@ -18,13 +18,13 @@ from hfjobs_spec.manifest.matrix import default_name, expand
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.origins import FieldOrigin, explain, redundant_values
-from hfjobs_spec.manifest.project import DefaultsLayer, Project, iter_manifest_files
+from hfjobs_spec.manifest.project import Project, iter_manifest_files
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
-from hfjobs_spec.manifest.script_header import ScriptHeader, read_header
+from hfjobs_spec.manifest.script_header import HeaderReader
 from hfjobs_spec.manifest.secret_refs import has_templates, is_template, referenced_names
-from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url, semantic_issues
+from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
 
@@ -36,9 +36,9 @@ class _Extras:
     """What a load collects besides specs and errors."""
 
     explain: bool
+    headers: HeaderReader
     warnings: list[ManifestIssue] = dataclasses.field(default_factory=list)
     origins: dict[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict)
-    headers: dict[str, ScriptHeader] = dataclasses.field(default_factory=dict)  # by script path: read once
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     `explain=True` also records where every field of every valid job came from (`origins`).
     """
     issues: list[ManifestIssue] = []
-    extras = _Extras(explain)
     try:
         files = iter_manifest_files(project, paths, cwd, refused=issues)
     except ProjectError as exc:  # messages quote paths and jobs_dir, which may hold a token
@@ -75,8 +74,10 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     jobs = [_job_document(doc, project, issues) for doc in documents]
     # When only some files are loaded, the rest of jobs_dir is read too: a secret of another job is
     # still a secret, and a template here must not be able to print it.
-    renderer = _renderer(project, environ, [*jobs, *(_other_jobs(project, files, cwd) if paths else [])])
     scripts = ScriptReader(project.root)
+    extras = _Extras(explain, HeaderReader(scripts))
+    every_job = [*jobs, *(_other_jobs(project, files, cwd) if paths else [])]
+    renderer = _renderer(project, environ, every_job, extras.headers.secret_names(every_job))
     specs: list[JobSpec] = []
     first_seen: dict[str, SourceRef] = {}
     for doc in (doc for doc, job in zip(documents, jobs, strict=True) if job is not None):
@@ -122,13 +123,15 @@ def _job_document(doc: Located, project: Project, issues: list[ManifestIssue]) -
     return apply_defaults(doc, project.defaults)
 
 
-def _renderer(project: Project, environ: Mapping[str, str], jobs: Sequence[Located | None]) -> Renderer:
-    """A renderer whose env() refuses every name under a `secrets:` of the project and of `jobs`.
+def _renderer(project: Project, environ: Mapping[str, str], jobs: Sequence[Located | None],
+              header_names: frozenset[str] = frozenset()) -> Renderer:
+    """A renderer whose env() refuses every name under a `secrets:` of the project, of `jobs` and of
+    their scripts' headers (`header_names`).
 
     The names are collected before any template renders: first those written as they are, then
     those that only rendering tells (`${{ vars.wandb }}`), rendered with the first ones refused.
     """
-    static = set(project.secret_names)
+    static = set(project.secret_names) | header_names
     for job in jobs:
         if job is not None:
             static |= referenced_names(job.data.get("secrets"))
@@ -202,7 +205,11 @@ def _load_document(doc: Located, combination: Mapping[str, Any] | None, project:
     document with every layer under it."""
     extra = {"matrix": dict(combination)} if combination is not None else {}
     job = apply_defaults(doc, project.defaults)
-    header = _script_header(job, renderer, extra, scripts, issues, extras.headers)
+    header = None
+    if "script" in job.data:
+        found_header = extras.headers.read(_render_field(job, renderer, "script", extra))
+        issues.extend(found_header.issues)
+        header = found_header.layer
     layers = (*project.defaults, header) if header is not None else project.defaults
     if header is not None:
         job = apply_defaults(doc, layers)
@@ -238,23 +245,6 @@ def _load_document(doc: Located, combination: Mapping[str, Any] | None, project:
 
 def _shown(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
-
-
-def _script_header(job: Located, renderer: Renderer, extra: Mapping[str, Any], scripts: ScriptReader,
-                   issues: list[ManifestIssue], cache: dict[str, ScriptHeader]) -> DefaultsLayer | None:
-    """The `[tool.hf-jobs]` layer of the job's local script; a script that cannot be read is reported
-    by validation, a header that cannot be used here."""
-    script = _render_field(job, renderer, "script", extra) if "script" in job.data else None
-    if not isinstance(script, str) or is_url(script):
-        return None
-    loaded = scripts.read(script)
-    if not isinstance(loaded, ScriptFile):
-        return None
-    header = cache.get(loaded.path)
-    if header is None:
-        header = cache[loaded.path] = read_header(loaded.content, loaded.path)
-    issues.extend(header.issues)
-    return header.layer
 
 
 def _top_field(field: str) -> str:

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest.project import DefaultsLayer
 from hfjobs_spec.manifest.schema import JOB_PROPERTIES
+from hfjobs_spec.manifest.secret_refs import is_template, referenced_names
+from hfjobs_spec.manifest.semantics import ScriptFile, ScriptReader, is_url
 from hfjobs_spec.manifest.yaml_source import HEADER_LAYER, Located, Node, Path_, Position
 
 TABLE = "tool.hf-jobs"
@@ -52,6 +55,41 @@ class ScriptHeader:
 
     layer: DefaultsLayer | None
     issues: tuple[ManifestIssue, ...] = ()
+
+
+class HeaderReader:
+    """The headers of a project's local scripts, each read and parsed once."""
+
+    def __init__(self, scripts: ScriptReader) -> None:
+        self.scripts = scripts
+        self._cache: dict[str, ScriptHeader] = {}
+
+    def read(self, script: Any) -> ScriptHeader:
+        """The header of `script` (a manifest's rendered `script` value). A URL, or a script that
+        cannot be read (validation says why), has none."""
+        if not isinstance(script, str) or is_url(script):
+            return ScriptHeader(None)
+        loaded = self.scripts.read(script)
+        if not isinstance(loaded, ScriptFile):
+            return ScriptHeader(None)
+        header = self._cache.get(loaded.path)
+        if header is None:
+            header = self._cache[loaded.path] = read_header(loaded.content, loaded.path)
+        return header
+
+    def secret_names(self, jobs: Sequence[Located | None]) -> frozenset[str]:
+        """The secret names of the headers of `jobs`' scripts, before rendering (for `env()` to refuse).
+
+        A script path that is a template is only known once rendered: its header's names are still
+        the job's secrets (and masked), but `env()` cannot be told about them beforehand.
+        """
+        names: set[str] = set()
+        for job in jobs:
+            script = job.data.get("script") if job is not None else None
+            layer = None if is_template(script) else self.read(script).layer
+            if layer is not None:
+                names |= referenced_names(layer.values.get("secrets"))
+        return frozenset(names)
 
 
 def read_header(content: str, display: str) -> ScriptHeader:

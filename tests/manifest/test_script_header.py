@@ -115,3 +115,11 @@ def test_precedence_project_environment_header_manifest(tmp_path: Path, flavors:
     expected_mode = next((modes[layer] for layer in reversed(_LAYERS) if modes[layer]), None)
     assert spec.flavor == expected_flavor
     assert spec.env_dict.get("MODE") == expected_mode
+
+
+def test_env_refuses_a_secret_named_only_in_a_header(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"run": "apiVersion: hfjobs/v1\nname: r\nscript: scripts/run.py\n"
+                                           "script_args: [\"{{ env('WANDB_API_KEY', 'x') }}\"]\n"},
+                         files={"scripts/run.py": HEADER})
+    (line,) = messages(root, environ={"WANDB_API_KEY": "wandb-value"})
+    assert "env('WANDB_API_KEY') refused" in line and "wandb-value" not in line
