@@ -141,6 +141,7 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
         allow_empty=settings.allow_empty,
         replace=frozenset(settings.replace),
         targets=frozenset(settings.targets),
+        foreign=project.foreign_prefixes,
     )
 
 
@@ -169,7 +170,7 @@ def options_of(saved: SavedPlan, project: Project) -> DiffOptions:
     recorded = saved.plan.options
     return DiffOptions(project=project.id, environment=project.environment, prune=recorded.prune,
                        allow_empty=recorded.allow_empty, replace=frozenset(recorded.replace),
-                       targets=frozenset(recorded.targets))
+                       targets=frozenset(recorded.targets), foreign=project.foreign_prefixes)
 
 
 def check_not_blocked(plan: Plan) -> None:
