@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +12,12 @@ from hfjobs_spec.commands import reconcile
 from hfjobs_spec.commands.manifests import load_specs
 from hfjobs_spec.errors import ManifestErrors, PlanError
 from hfjobs_spec.hub.fake import FakeHub
+from hfjobs_spec.output.plan_json import render_plan_json
 from hfjobs_spec.reconcile.destroy import DestroyPlan, plan_destroy
+from hfjobs_spec.reconcile.drift import find_drift
 from hfjobs_spec.reconcile.execute import Executor
 from hfjobs_spec.reconcile.live import DiffOptions
+from hfjobs_spec.reconcile.plan_file import check_same_plan, read_plan_file
 
 from .helpers import Session, one_shot, scheduled, write_project
 
@@ -74,7 +78,8 @@ def test_destroy_never_touches_other_environments_projects_or_tools(session: Ses
     assert len(hub.scheduled) == 2
 
 
-def test_foreign_jobs_are_never_pruned_and_show_as_foreign_lookalikes(session: Session, hub: FakeHub) -> None:
+def test_foreign_jobs_are_never_pruned_and_show_as_foreign_lookalikes(session: Session, hub: FakeHub,
+                                                                      tmp_path: Path) -> None:
     write_project(session.root, {"a": scheduled("nightly")})
     session.apply()
     (mine,) = hub.scheduled.values()
@@ -84,6 +89,9 @@ def test_foreign_jobs_are_never_pruned_and_show_as_foreign_lookalikes(session: S
     (conflict,) = plan.conflicts
     assert (conflict.foreign, conflict.suggestion) == ("hf-sandbox-pool", None)
     assert "of another tool (label 'hf-sandbox-pool')" in conflict.message
+    saved = tmp_path / "plan.json"  # a saved plan holds the foreign look-alike, and is applied as usual
+    saved.write_text(render_plan_json(plan))
+    check_same_plan(read_plan_file(saved), session.plan().plan)
 
 
 def test_manifest_labels_of_another_tool_and_unsafe_prefixes_are_errors(session: Session) -> None:
@@ -98,3 +106,17 @@ def test_manifest_labels_of_another_tool_and_unsafe_prefixes_are_errors(session:
         load_specs(session.settings().manifests, {})
     assert "hfjobs.yaml:4:31: error: foreign_label_prefixes[1]: 'hfjobs' would match the 'hfjobs-*' labels" \
         in "\n".join(map(str, caught.value.issues))
+
+
+def test_drift_does_not_call_another_tool_s_job_a_copy_made_by_hand(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": scheduled("nightly")})
+    session.apply()
+    (mine,) = hub.scheduled.values()
+    hub.seed_scheduled("alice", dataclasses.replace(mine.spec, labels={"name": "nightly", "hf-sandbox": "1"}),
+                       "0 4 * * *")
+    hub.seed_scheduled("alice", dataclasses.replace(mine.spec, labels={"name": "nightly"}), "0 4 * * *")
+    planned = session.plan()
+    report = find_drift(planned.specs, planned.live, planned.plan, reconcile.diff_options(session.settings(),
+                                                                                         planned.project),
+                        planned.live.all_scheduled)
+    assert [item.kind for item in report.items] == ["unmanaged"]  # the copy made by hand only

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.manifests import load_specs, validate
 from hfjobs_spec.errors import ManifestErrors, PlanError
 from hfjobs_spec.hub.fake import FakeHub
+from hfjobs_spec.output.plan_json import render_plan_json
 from hfjobs_spec.output.plan_text import render_plan
 from hfjobs_spec.reconcile.plan import Plan
+from hfjobs_spec.reconcile.plan_file import check_same_plan, read_plan_file
 
 from .helpers import Session, one_shot, scheduled, write_project
 
@@ -120,3 +124,22 @@ def test_previous_names_are_outside_the_spec_hash(session: Session) -> None:
     write_project(session.root, {"a": renamed_to("x", "old", scheduled("x"))})
     (after,) = load_specs(session.settings().manifests, {})[1]
     assert after.previous_names == ("old",) and after.spec_hash == before.spec_hash
+
+
+def test_a_saved_rename_plan_is_applied_and_a_kind_change_still_renames(session: Session, hub: FakeHub,
+                                                                       tmp_path: Path) -> None:
+    write_project(session.root, {"a": one_shot("smoke")})
+    session.apply()
+    (run_id,) = hub.runs
+    hub.finish_run(run_id)
+    write_project(session.root, {"a": renamed_to("nightly", "smoke", scheduled("smoke"))})
+    planned = session.plan()
+    saved = tmp_path / "plan.json"
+    saved.write_text(render_plan_json(planned.plan))
+    check_same_plan(read_plan_file(saved), session.plan().plan)
+    # A schedule cannot be made from a run: it is created; the old run is relabelled (its history kept).
+    assert sorted((c.kind, c.action, c.moved_from) for c in planned.plan.pending) == [
+        ("job", "update", "smoke"), ("scheduled_job", "create", None)]
+    assert session.apply(planned).ok
+    assert hub.runs[run_id].labels[L.MANIFEST_NAME] == "nightly"  # the old run, relabelled, stays history
+    assert len(hub.scheduled) == 1 and not session.plan().plan.has_changes
