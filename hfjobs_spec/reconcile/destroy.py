@@ -2,9 +2,12 @@
 
 No manifest is needed: what this project environment owns is written in the labels (`is_owned`), so
 destroy works when the manifests are broken or gone. Scheduled jobs are deleted, active runs
-cancelled. Finished runs are history: the Hub has no call that deletes a run, and they cost nothing,
-so destroy leaves them (and says how many). `protect` is read from the Hub's protect label. Unmanaged
-jobs, other tools' jobs, other projects' and other environments' are never looked at.
+cancelled. Runs are history: the Hub has no call that deletes one, so they stay (destroy says how
+many), but the one-shot runs leave the project's listing (`retire`, as apply does for earlier
+revisions): nothing managed is left, and an apply after destroy runs the one-shot jobs again. Runs a
+schedule started are left as they are (one relabel each would cost too many requests; they never
+count as a revision). `protect` is read from the Hub's protect label. Unmanaged jobs, other tools'
+jobs, other projects' and other environments' are never looked at.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import PlanError
+from hfjobs_spec.reconcile.diff import retire
 from hfjobs_spec.reconcile.fields import protect_label_block, removal_fields
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState, desired_digest, is_owned, live_digest, owned_state
 from hfjobs_spec.reconcile.plan import Change, Operation, Plan
@@ -47,11 +51,18 @@ def plan_destroy(live: LiveState, options: DiffOptions) -> DestroyPlan:
                       live_ids=(job.id,), blocked=protect_label_block(job.labels),
                       operations=(Operation("delete_scheduled", job.namespace, job.id),))
                for job in jobs]
-    changes += [Change(run.labels[L.MANIFEST_NAME], "job", "delete",
-                       f"destroy: cancel the active run ({run.stage}); it stays on the Hub as history",
-                       run.namespace, live_ids=(run.id,), blocked=protect_label_block(run.labels),
-                       operations=(Operation("cancel", run.namespace, run.id),))
-                for run in runs if run.active]
+    for run in runs:
+        one_shot = run.initiator_type != "scheduled-job"
+        retiring = (retire(run),) if one_shot else ()
+        if run.active:
+            changes.append(Change(run.labels[L.MANIFEST_NAME], "job", "delete",
+                                  f"destroy: cancel the active run ({run.stage}); it stays on the Hub as history",
+                                  run.namespace, live_ids=(run.id,), blocked=protect_label_block(run.labels),
+                                  operations=(Operation("cancel", run.namespace, run.id), *retiring)))
+        elif one_shot:
+            changes.append(Change(run.labels[L.MANIFEST_NAME], "job", "update",
+                                  f"destroy: run {run.id} ({run.stage}) leaves the project's listing; it stays on "
+                                  "the Hub as history", run.namespace, live_ids=(run.id,), operations=retiring))
     plan = Plan(
         project=options.project,
         environment=options.environment,

@@ -106,7 +106,9 @@ def test_destroy_leaves_no_managed_job_and_every_foreign_one(cli: Cli, api: HfAp
     assert set(after) >= {sandbox, service, by_hand}  # foreign and unmanaged jobs untouched
     assert after[service] == {"name": "weekly-report", "svc-owner": "web"}
     assert [job.id for job in api.list_scheduled_jobs(namespace="acme") if job.id in mine] == []
-    assert all(run.status.stage != "RUNNING" for run in api.list_jobs(namespace="acme") if run.id in mine)
+    assert all(run.status.stage == "CANCELED" for run in api.list_jobs(namespace="acme") if run.id in mine)
+    listed = api.list_jobs(namespace="acme", labels={"hfjobs-project": "reports", "hfjobs-environment": "default"})
+    assert list(listed) == []  # the cancelled run is history now, out of the project's listing
     staging = [labels for labels in after.values() if labels.get("hfjobs-environment") == "staging"]
     assert len(staging) == 2  # another environment is never touched
     again = cli.run("destroy", "--auto-approve", "--format", "json")

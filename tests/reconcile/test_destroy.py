@@ -41,13 +41,16 @@ def test_destroy_deletes_schedules_cancels_active_runs_and_keeps_history(session
     (finished,) = [i for i, run in hub.runs.items() if run.labels[L.MANIFEST_NAME] == "done"]
     hub.finish_run(finished)
     planned = destroy_plan(session)
-    assert sorted((c.name, c.action, c.operations[0].kind) for c in planned.plan.pending) == [
-        ("nightly", "delete", "delete_scheduled"), ("smoke", "delete", "cancel")]
+    assert sorted((c.name, c.action, [op.kind for op in c.operations]) for c in planned.plan.pending) == [
+        ("done", "update", ["relabel_run"]), ("nightly", "delete", ["delete_scheduled"]),
+        ("smoke", "delete", ["cancel", "relabel_run"])]
     assert planned.finished_runs == 1
     destroy(session)
     assert hub.scheduled == {}
-    assert all(not run.active for run in hub.runs.values()) and finished in hub.runs
+    assert all(not run.active for run in hub.runs.values()) and finished in hub.runs  # history stays
+    assert all(L.PROJECT not in run.labels for run in hub.runs.values())  # ... out of the project's listing
     assert not destroy_plan(session).plan.has_changes
+    assert session.actions() == {"nightly": "create", "smoke": "create", "done": "create"}  # a fresh start
 
 
 def test_destroy_honours_the_hub_s_protect_label_and_targets(session: Session, hub: FakeHub) -> None:

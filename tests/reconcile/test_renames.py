@@ -11,6 +11,7 @@ from hfjobs_spec.commands.manifests import load_specs, validate
 from hfjobs_spec.errors import ManifestErrors, PlanError
 from hfjobs_spec.hub.fake import FakeHub
 from hfjobs_spec.output.plan_json import render_plan_json
+from hfjobs_spec.output.plan_markdown import render_plan_markdown
 from hfjobs_spec.output.plan_text import render_plan
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import check_same_plan, read_plan_file
@@ -37,6 +38,7 @@ def test_a_scheduled_job_is_renamed_in_place_and_keeps_its_id(session: Session, 
     text = render_plan(plan)
     assert "# moved from nightly" in text and 'name: "nightly" -> "nightly-eval"' in text
     assert "1 renamed in place." in text and "replace" not in change.reason
+    assert "moved from `nightly`" in render_plan_markdown(plan)
     assert Plan.from_dict(plan.to_dict()).to_dict() == plan.to_dict()
     assert session.apply().ok
     assert list(hub.scheduled) == [job_id]
