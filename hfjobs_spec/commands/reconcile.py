@@ -111,6 +111,8 @@ def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], every: Sequence[L
         ns = spec.namespace
         if ns is None or (ns, spec.name) in (runs if spec.kind == "job" else jobs):
             continue
+        if any((ns, old) in runs or (ns, old) in jobs for old in spec.previous_names):
+            continue  # a rename takes over what the old name owns: nothing is created, nothing to look up
         if spec.import_id is not None:
             if spec.kind == "job" or spec.import_id not in known:  # a run, or the wrong kind: ask
                 by_id.add((ns, spec.import_id))
