@@ -12,12 +12,15 @@ from hfjobs_spec.commands import reconcile
 from hfjobs_spec.commands.manifests import load_specs
 from hfjobs_spec.errors import ManifestErrors, PlanError
 from hfjobs_spec.hub.fake import FakeHub
+from hfjobs_spec.hub.model import LiveSpec
+from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.output.plan_json import render_plan_json
 from hfjobs_spec.reconcile.destroy import DestroyPlan, plan_destroy
 from hfjobs_spec.reconcile.drift import find_drift
 from hfjobs_spec.reconcile.execute import Executor
 from hfjobs_spec.reconcile.live import DiffOptions
 from hfjobs_spec.reconcile.plan_file import check_same_plan, read_plan_file
+from hfjobs_spec.reconcile.translate import to_request
 
 from .helpers import Session, one_shot, scheduled, write_project
 
@@ -123,3 +126,20 @@ def test_drift_does_not_call_another_tool_s_job_a_copy_made_by_hand(session: Ses
                                                                                          planned.project),
                         planned.live.all_scheduled)
     assert [item.kind for item in report.items] == ["unmanaged"]  # the copy made by hand only
+
+
+def test_import_by_id_refuses_another_tool_s_job(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": scheduled("nightly")})
+    (spec,) = load_specs(session.settings().manifests, {})[1]
+    theirs = hub.seed_scheduled("alice", to_request_spec(spec, {"name": "nightly", "hf-sandbox-pool": "p"}),
+                                "0 3 * * *")
+    write_project(session.root, {"a": scheduled("nightly", **{"import": f"{{id: '{theirs.id}'}}"})})
+    with pytest.raises(PlanError, match=rf"jobs/a.yaml:1: import: {theirs.id} belongs to another tool "
+                                        r"\(label 'hf-sandbox-pool'\)"):
+        session.plan()
+    assert hub.scheduled[theirs.id] == theirs
+
+
+def to_request_spec(spec: JobSpec, labels: dict[str, str]) -> LiveSpec:
+    """The live spec another tool would have made from the same job."""
+    return LiveSpec.from_request(to_request(spec, labels, {}))
