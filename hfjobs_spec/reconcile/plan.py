@@ -277,6 +277,6 @@ class Plan:
         return tuple(c for c in self.conflicts if c.name == change.name and change.action == "create")
 
     @property
-    def renamed(self) -> tuple[Change, ...]:
-        """The changes that rename a job in place (one per renamed job: the one that carries the name field)."""
-        return tuple(c for c in self.changes if c.moved_from is not None and any(f.field == "name" for f in c.fields))
+    def renamed(self) -> tuple[tuple[str, str], ...]:
+        """The jobs renamed in place, as (previous name, name), whatever number of changes each takes."""
+        return tuple(sorted({(c.moved_from, c.name) for c in self.changes if c.moved_from is not None}))
