@@ -48,12 +48,14 @@ def logs(ctx: click.Context, /, name: str, follow: bool, run_id: str | None, tai
     glob = globals_of(ctx)
     settings = reconcile_settings(glob, project, reconcile)
     ref = find_runs(settings, os.environ, [name], run_id=run_id)[0]
-    click.echo(f"Logs of {run_label(ref)}:", err=True)
+    click.echo(f"Logs of {run_label(ref)}{', ' + ref.stage if ref.stage and not follow else ''}:", err=True)
     for item in stream_logs(settings, ref, glob.clock(), follow=follow, tail=tail):
         if isinstance(item, str):
             click.echo(item)
         else:
             click.echo(event_line(item), err=True)
+    if not follow and ref.stage in ("SCHEDULING", "RUNNING"):
+        click.echo(f"The run is {ref.stage}: --follow keeps printing until it ends.", err=True)
 
 
 @cli.command()

@@ -39,7 +39,7 @@ def _declared(specs: Sequence[JobSpec], name: str) -> JobSpec:
 
 
 def _ref(spec: JobSpec, run: LiveRun) -> RunRef:
-    return RunRef(spec.name, run.namespace, run.id, run.url)
+    return RunRef(spec.name, run.namespace, run.id, run.url, run.stage)
 
 
 def _root(settings: ReconcileSettings) -> Path:

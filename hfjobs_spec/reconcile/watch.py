@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from hfjobs_spec.errors import HubNotFoundError
@@ -41,12 +41,13 @@ class RealPacer:
 
 @dataclass(frozen=True)
 class RunRef:
-    """One run of one manifest."""
+    """One run of one manifest; `stage` is the one it was found in, if known (not part of its identity)."""
 
     name: str
     namespace: str
     id: str
-    url: str | None = None
+    url: str | None = field(default=None, compare=False)
+    stage: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

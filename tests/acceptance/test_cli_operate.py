@@ -165,6 +165,9 @@ def test_follow_with_tail_starts_from_the_last_lines(day2: Day2) -> None:
     day2.write(smoke=SMOKE)
     day2.cli("apply", "--auto-approve")
     day2.time.sleep(5.5)  # running: two lines are out
+    so_far = day2.cli("logs", "smoke")
+    assert so_far.out.splitlines() == ["loading", "evaluating"]
+    assert "The run is RUNNING: --follow keeps printing until it ends." in so_far.err
     followed = day2.cli("logs", "smoke", "--follow", "--tail", "1")
     assert followed.out.splitlines() == ["evaluating", "hello", "[localhub] job finished successfully"]
 
@@ -198,6 +201,11 @@ def test_apply_wait_fails_the_deploy_whose_run_errors(day2: Day2) -> None:
     day2.write(smoke=SMOKE.replace("10", "11"), nightly=NIGHTLY)  # a new revision of smoke; broken is gone
     good = day2.cli("apply", "--auto-approve", "--wait", "--wait-timeout", "5m")
     assert good.out.splitlines()[-1] == "The run completed."
+    # The earlier revision's run left the listing (retired), and is still one of smoke's runs.
+    first = [run for run in day2.api.list_jobs(namespace="alice", labels={L.RETIRED_FROM: "ops"})]
+    assert [run.labels[L.MANIFEST_NAME] for run in first if run.labels] == ["smoke"]
+    old = day2.cli("logs", "smoke", "--run", first[0].id)
+    assert old.out.splitlines()[-1] == "[localhub] job finished successfully" and ", COMPLETED:" in old.err
     assert "nothing to wait for" in day2.cli("apply", "--auto-approve", "--wait").out
     day2.write(broken=BROKEN.replace('"5"', '"6"'))
     as_json = day2.cli("apply", "--auto-approve", "--wait", "--format", "json", code=1)
