@@ -33,9 +33,12 @@ def _namespace(spec: JobSpec) -> str:
     return spec.namespace
 
 
-def manifest_runs(backend: HubBackend, spec: JobSpec, options: DiffOptions) -> list[LiveRun]:
-    """The listed runs of `spec`'s manifest, oldest first."""
+def manifest_runs(backend: HubBackend, spec: JobSpec, options: DiffOptions, *,
+                  by_hand: bool = False) -> list[LiveRun]:
+    """The listed runs of `spec`'s manifest (`by_hand`: only those started by hand), oldest first."""
     wanted = {L.PROJECT: options.project, L.ENVIRONMENT: options.environment_label, L.MANIFEST_NAME: spec.name}
+    if by_hand:
+        wanted[L.STARTED_BY] = L.STARTED_BY_HAND
     found = backend.list_jobs(_namespace(spec), wanted)
     return sorted((run for run in found if is_owned(run.labels, options)
                    and run.labels.get(L.MANIFEST_NAME) == spec.name), key=_age)
@@ -50,12 +53,18 @@ def manifest_scheduled(backend: HubBackend, spec: JobSpec, options: DiffOptions)
 
 def latest_run(backend: HubBackend, spec: JobSpec, options: DiffOptions) -> LiveRun:
     """The newest run of the manifest (for a scheduled job: its last run), or a `NoRunError` saying why
-    there is none."""
-    runs = manifest_runs(backend, spec, options)
+    there is none.
+
+    A schedule's runs are many (one per tick, all listed under the project), so for a scheduled job
+    with a last run only that run is read, with the few runs of it started by hand; the whole
+    listing only when the schedule has none (to find the runs of a schedule it replaced).
+    """
     scheduled = manifest_scheduled(backend, spec, options) if spec.kind == "scheduled_job" else None
-    if scheduled is not None and scheduled.last_run_id and all(run.id != scheduled.last_run_id for run in runs):
+    last = scheduled.last_run_id if scheduled is not None else None
+    runs = manifest_runs(backend, spec, options, by_hand=last is not None)
+    if scheduled is not None and last and all(run.id != last for run in runs):
         with contextlib.suppress(HubNotFoundError):  # gone: the listed runs are all there is
-            runs.append(backend.inspect_job(scheduled.namespace, scheduled.last_run_id))
+            runs.append(backend.inspect_job(scheduled.namespace, last))
     if runs:
         return max(runs, key=_age)
     raise NoRunError(_no_run(spec, scheduled))

@@ -7,12 +7,12 @@ import pytest
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.manifests import load_specs
-from hfjobs_spec.errors import HubError, HubTransportError
+from hfjobs_spec.errors import HubError, HubTransportError, NoRunError
 from hfjobs_spec.hub.fake import FakeHub
 from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveSpec
 from hfjobs_spec.hub.retry import RetryingBackend
 from hfjobs_spec.reconcile.live import DiffOptions, is_revision_run
-from hfjobs_spec.reconcile.runs import hand_labels
+from hfjobs_spec.reconcile.runs import hand_labels, latest_run
 from hfjobs_spec.reconcile.status import status_rows
 from hfjobs_spec.reconcile.translate import to_request
 
@@ -132,3 +132,18 @@ def test_a_trigger_is_retried_only_when_the_hub_certainly_did_not_act(hub: FakeH
     assert not isinstance(raised.value, HubTransportError)
     assert len(hub.runs) == 2  # one per trigger that reached the Hub, never a third by retrying
 
+
+
+def test_the_latest_run_of_a_schedule_is_its_last_or_a_newer_hand_run(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"a": scheduled("nightly", concurrency="true")})
+    session.apply()
+    (job,) = hub.scheduled
+    spec = next(s for s in session.plan().specs if s.name == "nightly")
+    with pytest.raises(NoRunError, match="nightly has not run yet"):
+        latest_run(session.backend, spec, OPTIONS)
+    ticks = [session.backend.trigger_scheduled_job("alice", job).id for _ in range(3)]
+    assert latest_run(session.backend, spec, OPTIONS).id == ticks[-1]
+    hand = start_by_hand(session, "nightly")
+    assert latest_run(session.backend, spec, OPTIONS).id == hand
+    again = session.backend.trigger_scheduled_job("alice", job).id
+    assert latest_run(session.backend, spec, OPTIONS).id == again
