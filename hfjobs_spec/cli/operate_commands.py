@@ -43,7 +43,7 @@ def logs(ctx: click.Context, /, name: str, follow: bool, run_id: str | None, tai
       hfjobs-spec logs nightly-eval --tail 50 --run 68a1c0ffee0123456789abcd
     """
     from hfjobs_spec.commands.operate import find_runs, stream_logs
-    from hfjobs_spec.output.operate import event_line, run_label
+    from hfjobs_spec.output.operate import event_line, log_line, run_label
 
     glob = globals_of(ctx)
     settings = reconcile_settings(glob, project, reconcile)
@@ -51,7 +51,7 @@ def logs(ctx: click.Context, /, name: str, follow: bool, run_id: str | None, tai
     click.echo(f"Logs of {run_label(ref)}{', ' + ref.stage if ref.stage and not follow else ''}:", err=True)
     for item in stream_logs(settings, ref, glob.clock(), follow=follow, tail=tail):
         if isinstance(item, str):
-            click.echo(item)
+            click.echo(log_line(item))
         else:
             click.echo(event_line(item), err=True)
     if not follow and ref.stage in ("SCHEDULING", "RUNNING"):
@@ -129,7 +129,7 @@ def run_now(ctx: click.Context, /, name: str, follow: bool, project: ProjectArgs
       hfjobs-spec run smoke --var model=gpt2-large --follow
     """
     from hfjobs_spec.commands.operate import start_run, stream_logs
-    from hfjobs_spec.output.operate import event_line, run_label
+    from hfjobs_spec.output.operate import event_line, log_line, run_label
 
     glob = globals_of(ctx)
     settings = reconcile_settings(glob, project, reconcile)
@@ -145,7 +145,7 @@ def run_now(ctx: click.Context, /, name: str, follow: bool, project: ProjectArgs
     last: RunEvent | None = None
     for item in stream_logs(settings, started.run, glob.clock(), follow=True):
         if isinstance(item, str):
-            click.echo(item)
+            click.echo(log_line(item))
         else:
             last = item
             click.echo(event_line(item), err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hfjobs_spec.manifest.tokens import safe_text
 from hfjobs_spec.reconcile.watch import RunEvent, RunRef
 
 
@@ -18,14 +19,20 @@ def elapsed(seconds: float) -> str:
 
 
 def run_label(ref: RunRef) -> str:
-    return f"{ref.name} (run {ref.id})"
+    return safe_text(f"{ref.name} (run {ref.id})")
+
+
+def log_line(line: str) -> str:
+    """A line of a job's log, printed as data: no escape sequence, carriage return or token-shaped
+    string of the job's reaches the terminal or a CI log (tabs are kept)."""
+    return "\t".join(safe_text(part) for part in line.split("\t"))
 
 
 def event_line(event: RunEvent) -> str:
     """One stage change: `[1m05s] smoke (run 68a1...): RUNNING`, the Hub's message after a colon."""
     stage = f"still {event.stage} when the timeout passed" if event.timed_out else event.stage
     message = f": {event.message}" if event.message else ""
-    return f"[{elapsed(event.elapsed):>6}] {run_label(event.run)}: {stage}{message}"
+    return safe_text(f"[{elapsed(event.elapsed):>6}] {run_label(event.run)}: {stage}{message}")
 
 
 def final_events(events: Sequence[RunEvent]) -> list[RunEvent]:
@@ -46,4 +53,4 @@ def wait_verdict(finals: Sequence[RunEvent]) -> str:
     for event in failed:
         how = "timed out while " + event.stage if event.timed_out else event.stage
         parts.append(f"{event.run.name} ({how}{': ' + event.message if event.message else ''})")
-    return f"{len(failed)} of {len(finals)} runs did not complete: " + "; ".join(parts)
+    return safe_text(f"{len(failed)} of {len(finals)} runs did not complete: " + "; ".join(parts))

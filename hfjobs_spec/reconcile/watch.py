@@ -15,8 +15,8 @@ from typing import Protocol
 from hfjobs_spec.errors import HubNotFoundError
 from hfjobs_spec.hub.model import LiveRun
 from hfjobs_spec.hub.port import HubBackend
+from hfjobs_spec.stages import TERMINAL_STAGES
 
-TERMINAL_STAGES = frozenset({"COMPLETED", "ERROR", "CANCELED", "DELETED"})
 POLL_SECONDS = 3.0
 SECONDS_PER_RUN = 1.0  # a round of N inspects is spaced at least N seconds from the next
 

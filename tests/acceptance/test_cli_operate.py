@@ -29,7 +29,7 @@ SMOKE = """\
     image: python:3.12
     command: [python, -c, "print('{{ vars.greeting }}')"]
     env:
-      LOCALHUB_LOGS: "loading\\nevaluating\\n{{ vars.greeting }}"
+      LOCALHUB_LOGS: "loading\\nevaluating\\n{{ vars.greeting }}\\n\\e[31mred\\tand tabbed"
       LOCALHUB_SCHEDULING_SECONDS: "4"
       LOCALHUB_SCHEDULING_MESSAGE: "Waiting for a cpu-basic machine"
       LOCALHUB_RUN_SECONDS: "10"
@@ -145,7 +145,8 @@ def test_logs_follow_streams_until_the_run_ends(day2: Day2) -> None:
     day2.write(smoke=SMOKE, broken=BROKEN)
     day2.cli("apply", "--auto-approve")
     followed = day2.cli("logs", "smoke", "--follow")
-    assert followed.out.splitlines() == ["loading", "evaluating", "hello", "[localhub] job finished successfully"]
+    assert followed.out.splitlines() == ["loading", "evaluating", "hello", "\\x1b[31mred\tand tabbed",
+                                         "[localhub] job finished successfully"]
     stages = followed.err.splitlines()
     assert stages[0].startswith("Logs of smoke (run ")
     assert stages[1].endswith(": SCHEDULING: Waiting for a cpu-basic machine")
@@ -154,7 +155,7 @@ def test_logs_follow_streams_until_the_run_ends(day2: Day2) -> None:
     # Once it has ended: the whole log at once, or its tail.
     assert day2.cli("logs", "smoke").out == followed.out
     assert day2.cli("logs", "smoke", "--tail", "2").out.splitlines() == [
-        "hello", "[localhub] job finished successfully"]
+        "\\x1b[31mred\tand tabbed", "[localhub] job finished successfully"]
     # A run of another job is refused by name.
     (broken,) = day2.runs("broken")
     refused = day2.cli("logs", "smoke", "--run", broken.id, code=1)
@@ -169,7 +170,8 @@ def test_follow_with_tail_starts_from_the_last_lines(day2: Day2) -> None:
     assert so_far.out.splitlines() == ["loading", "evaluating"]
     assert "The run is RUNNING: --follow keeps printing until it ends." in so_far.err
     followed = day2.cli("logs", "smoke", "--follow", "--tail", "1")
-    assert followed.out.splitlines() == ["evaluating", "hello", "[localhub] job finished successfully"]
+    assert followed.out.splitlines() == ["evaluating", "hello", "\\x1b[31mred\tand tabbed",
+                                         "[localhub] job finished successfully"]
 
 
 def test_wait_success_failure_and_timeout(day2: Day2) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from hfjobs_spec.hub.fake import FakeHub
 from hfjobs_spec.hub.model import JobRequest
-from hfjobs_spec.output.operate import elapsed, final_events, wait_verdict
+from hfjobs_spec.output.operate import elapsed, event_line, final_events, log_line, wait_verdict
 from hfjobs_spec.reconcile.watch import RunEvent, RunRef, follow_logs, wait_for_runs
 
 
@@ -76,3 +76,11 @@ def test_follow_counts_lines_already_shown_and_ends_with_the_run() -> None:
 
 def test_elapsed_is_short() -> None:
     assert [elapsed(s) for s in (0, 59.9, 65, 3600 * 2 + 61)] == ["0s", "59s", "1m05s", "2h01m"]
+
+
+def test_the_hubs_words_are_printed_as_data() -> None:
+    token = "hf_" + "a" * 34
+    assert log_line(f"\x1b[2Jstep\t1\rdone {token}") == "\\x1b[2Jstep\t1\\rdone hf_***"
+    event = RunEvent(RunRef("job", "alice", "abc"), "ERROR\x1b]0;pwned\x07", 5.0, f"bad\n::add-mask::{token}")
+    line = event_line(event)
+    assert "\x1b" not in line and "\n" not in line and token not in line and line.startswith("[    5s] job")
