@@ -24,7 +24,7 @@ def run_label(ref: RunRef) -> str:
 
 def log_line(line: str) -> str:
     """A line of a job's log, printed as data: no escape sequence, carriage return or token-shaped
-    string of the job's reaches the terminal or a CI log (tabs are kept)."""
+    string of the job's reaches the terminal (tabs are kept)."""
     return "\t".join(safe_text(part) for part in line.split("\t"))
 
 
