@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None, *, options: GlobalOptions | None = N
 def _run(args: list[str], glob: GlobalOptions) -> int:
     """The error boundary: known errors exit 1, Ctrl-C 130, bugs a short note."""
     debug = "--debug" in args
+    if any("\x00" in arg for arg in args):  # no shell can pass one, but a caller in-process can
+        click.echo("Error: an argument contains a NUL byte", err=True)
+        return EXIT_ERROR
     try:
         # Without standalone mode click returns `ctx.exit(code)` codes instead of calling sys.exit.
         code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=glob)

@@ -18,3 +18,10 @@ def test_an_error_quoting_a_hostile_path_prints_no_escape_sequence(tmp_path: Pat
     assert "no hfjobs.yaml" in err
     assert "\x1b" not in err and "\n::error::" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["--project-dir", "a\x00b", "validate"], ["plan", "--out", "p\x00.json"]])
+def test_a_nul_byte_in_an_argument_is_a_usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "NUL byte" in err and "bug" not in err
