@@ -19,6 +19,7 @@ from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.origins import FieldOrigin, explain, redundant_values
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
+from hfjobs_spec.manifest.renames import cross_issues
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
@@ -79,6 +80,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     every_job = [*jobs, *(_other_jobs(project, files, cwd) if paths else [])]
     renderer = _renderer(project, environ, every_job, extras.headers.secret_names(every_job))
     specs: list[JobSpec] = []
+    loaded: list[tuple[Located, JobSpec]] = []
     first_seen: dict[str, SourceRef] = {}
     for doc in (doc for doc, job in zip(documents, jobs, strict=True) if job is not None):
         for name, spec, job in _load_variants(doc, project, renderer, scripts, issues, extras):
@@ -96,6 +98,8 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
             first_seen[name] = spec.source if spec and spec.source else SourceRef(job.start.file, job.start.line)
             if spec is not None:
                 specs.append(spec)
+                loaded.append((job, spec))
+    issues += cross_issues(loaded, first_seen, project.foreign_prefixes)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),

@@ -15,7 +15,16 @@ from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.secret_refs import referenced_names
 from hfjobs_spec.manifest.tokens import printable, redact, safe_issue, safe_text
-from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
+from hfjobs_spec.manifest.var_origins import var_origins, where
+from hfjobs_spec.manifest.yaml_source import (
+    Located,
+    Path_,
+    YamlError,
+    format_path,
+    parse_documents,
+    parse_scalar,
+    read_text,
+)
 
 PROJECT_FILE = "hfjobs.yaml"
 _VALIDATOR = make_validator(project_schema())
@@ -65,6 +74,8 @@ class Project:
     environments: tuple[str, ...]
     # Namespaces read for managed jobs even when no manifest names them (e.g. after a move).
     prune_namespaces: tuple[str, ...] = ()
+    # Label key prefixes of other tools' jobs: the built-in ones and the project's `foreign_label_prefixes`.
+    foreign_prefixes: tuple[str, ...] = labels.FOREIGN_PREFIXES
     # Every variable named under `secrets:` in the project's defaults, in every environment.
     secret_names: frozenset[str] = frozenset()
     # Where each variable (a path under `vars`) was last set, lowest layer first: (path, origin, where).
@@ -122,7 +133,7 @@ def _load_project(options: ProjectOptions) -> Project:
     if isinstance(safe_paths.confined(root / PROJECT_FILE, root), str):
         raise ProjectError(f"{display} is a symlink to a file outside the project; it must be a file in it")
     located = _parse_single(root / PROJECT_FILE, display)
-    issues = schema_issues(_VALIDATOR, located) or _jobs_dir_issues(located, root)
+    issues = schema_issues(_VALIDATOR, located) or [*_jobs_dir_issues(located, root), *_foreign_issues(located)]
     if issues:
         raise ManifestErrors(issues)
     data: dict[str, Any] = located.data
@@ -130,8 +141,8 @@ def _load_project(options: ProjectOptions) -> Project:
     layers = [DefaultsLayer(located, ("defaults",))] if "defaults" in data else []
     namespace = data.get("namespace")
     variables = copy.deepcopy(data.get("vars", {}))
-    origins = _var_origins(data.get("vars", {}), "project vars", located, ("vars",))
-    namespace_origin = ("project namespace", _where(located, ("namespace",))) if namespace else ("", "")
+    origins = var_origins(data.get("vars", {}), "project vars", located, ("vars",))
+    namespace_origin = ("project namespace", where(located, ("namespace",))) if namespace else ("", "")
     name = options.environment
     if name == labels.DEFAULT_ENVIRONMENT:
         raise ProjectError(f"-E {name}: {name!r} is reserved for jobs applied without -E; leave out -E to "
@@ -148,9 +159,9 @@ def _load_project(options: ProjectOptions) -> Project:
         namespace = chosen.get("namespace", namespace)
         if "namespace" in chosen:
             namespace_origin = (f"environment {name!r} namespace",
-                                _where(located, ("environments", name, "namespace")))
+                                where(located, ("environments", name, "namespace")))
         variables = deep_merge(variables, chosen.get("vars", {}))
-        origins += _var_origins(chosen.get("vars", {}), f"environment {name!r} vars", located,
+        origins += var_origins(chosen.get("vars", {}), f"environment {name!r} vars", located,
                                 ("environments", name, "vars"))
         if "defaults" in chosen:
             layers.append(DefaultsLayer(located, ("environments", name, "defaults"),
@@ -158,11 +169,11 @@ def _load_project(options: ProjectOptions) -> Project:
     for values_file in options.values_files:
         values = _load_values_file(options.cwd / values_file, str(values_file))
         variables = deep_merge(variables, values)
-        origins += _var_origins(values, "values file", None, (), str(values_file))
+        origins += var_origins(values, "values file", None, (), str(values_file))
     for assignment in options.var_overrides:
         assigned = parse_var(assignment)
         variables = deep_merge(variables, assigned)
-        origins += _var_origins(assigned, "--var", None, (), assignment.partition("=")[0].strip())
+        origins += var_origins(assigned, "--var", None, (), assignment.partition("=")[0].strip())
     return Project(
         root=root,
         file=display,
@@ -175,29 +186,22 @@ def _load_project(options: ProjectOptions) -> Project:
         environment=name,
         environments=tuple(sorted(environments)),
         prune_namespaces=tuple(data.get("prune_namespaces", ())),
+        foreign_prefixes=tuple(dict.fromkeys((*labels.FOREIGN_PREFIXES, *data.get("foreign_label_prefixes", ())))),
         secret_names=frozenset(_defaults_secret_names(data)),
         var_origins=tuple(origins),
         namespace_origin=namespace_origin,
     )
 
 
-def _where(located: Located, path: Path_) -> str:
-    position = located.position(path)
-    return f"{position.file}:{position.line}"
-
-
-def _var_origins(values: Any, origin: str, located: Located | None, prefix: Path_,
-                 shown: str = "") -> list[tuple[Path_, str, str]]:
-    """Every path of `values` (mappings walked, other values leaves) with where it was set."""
-    found: list[tuple[Path_, str, str]] = []
-    if not isinstance(values, Mapping):
-        return found
-    for key, value in values.items():
-        path = (*prefix, key)
-        where = _where(located, path) if located is not None else shown
-        found.append(((key,), origin, where))
-        found += [((key, *sub), kind, at)
-                  for sub, kind, at in _var_origins(value, origin, located, path, shown)]
+def _foreign_issues(located: Located) -> list[ManifestIssue]:
+    """A foreign prefix must not claim our own labels or the Hub's `name`: every job would look foreign."""
+    found = []
+    for index, prefix in enumerate(located.data.get("foreign_label_prefixes", ())):
+        problem = labels.foreign_prefix_problem(prefix)
+        if problem is not None:
+            position = located.position(("foreign_label_prefixes", index))
+            found.append(ManifestIssue(position.file, position.line, position.column,
+                                       format_path(("foreign_label_prefixes", index)), problem))
     return found
 
 
