@@ -39,6 +39,7 @@ MAX_COMBINATIONS = 256
 # The product is refused before it is built when even a generous exclude list could not bring it down.
 _MAX_PRODUCT = 65_536
 _RESERVED = ("include", "exclude")
+_ONE_JOB_ONLY = ("import", "previous_names")
 _VALIDATOR = make_validator({"type": "object", "properties": {"matrix": MATRIX_SCHEMA}})
 _PLAIN = re.compile(r"^[a-z0-9]+$")
 _HASH_LENGTH = 6
@@ -70,7 +71,10 @@ def expand(doc: Located, matrix: Any) -> tuple[list[Variant], list[ManifestIssue
     if issues:
         return [], issues
     dimensions = {key: values for key, values in matrix.items() if key not in _RESERVED}
-    issues = _value_issues(doc, matrix, dimensions)
+    issues = _value_issues(doc, matrix, dimensions) + [
+        _issue(doc, f"`{key}` names one Hub job; a matrix manifest declares one job per combination, so it "
+                    "cannot have one (give the job a manifest of its own first)", (key,), key=True)
+        for key in _ONE_JOB_ONLY if key in doc.data]
     if issues:
         return [], issues
     size = 1

@@ -125,3 +125,9 @@ def test_names_that_collide_name_both_combinations(tmp_path: Path) -> None:
     root = project(tmp_path, "name: 'same{{ \"\" if matrix.a else \"\" }}'\nmatrix: {a: [x, y]}\n")
     (line,) = messages(root)
     assert "'same' (matrix: a=y) is already used by jobs/sweep.yaml:1 (matrix: a=x)" in line
+
+
+def test_import_and_previous_names_do_not_fit_a_matrix(tmp_path: Path) -> None:
+    root = project(tmp_path, "name: m\nmatrix: {a: [x, y]}\nimport: {name: old}\n")
+    (line,) = messages(root)
+    assert line.startswith("jobs/sweep.yaml:6:1: error: import: `import` names one Hub job")
