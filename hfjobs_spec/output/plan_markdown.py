@@ -144,7 +144,8 @@ def _field_line(diff: FieldDiff) -> str:
 
 
 def _details(change: Change) -> str:
-    lines = [_field_line(d) for d in expand(change.fields)] + webhook_lines(change, _field_line, "")
+    lines = [_field_line(d) for d in expand(change.fields)]
+    lines += webhook_lines(change, _field_line, "", {"create": "+", "update": "!", "delete": "-"})
     body = "\n".join(lines) or "  (no field changes)"
     blocked = f"\n\n⛔ **Blocked:** {inline(change.blocked)}" if change.blocked else ""
     ids = f" · live: {', '.join(f'`{i}`' for i in change.live_ids)}" if change.live_ids else ""

@@ -94,7 +94,7 @@ def _plan_hooked(result: list[Change], spec: JobSpec, mine: list[tuple[LiveWebho
         fields = (FieldDiff("watched", None, watched), FieldDiff("domains", None, domains),
                   *((FieldDiff("secrets", None, secrets),) if secrets else ()), FieldDiff("job", None, job or NEW_RUN))
         ops.append(Operation("create_webhook", ns, job=job))
-        sub = WebhookChange("create", "new webhook: the job runs on these Hub changes", (), fields)
+        sub = WebhookChange("create", "the job also runs on these Hub changes", (), fields)
     else:
         hook, marker = mine[0]
         fields = tuple(_fields(hook, marker, watched, domains, secrets, job, ns))
@@ -106,9 +106,9 @@ def _plan_hooked(result: list[Change], spec: JobSpec, mine: list[tuple[LiveWebho
                                  unset_secrets=tuple(sorted(set(marker.secrets) - set(secrets)))))
         if hook.disabled:
             ops.append(Operation("enable_webhook", ns, hook.id))
-        what = ", ".join(f.field for f in fields) or "nothing else"
+        what = f"{', '.join(f.field for f in fields)} changed" if fields else "up to date"
         dup = f"; delete {len(extras)} duplicate webhook{'s' if len(extras) > 1 else ''}" if extras else ""
-        sub = WebhookChange("update", f"{what} changed: update the webhook in place{dup}",
+        sub = WebhookChange("update", f"{what}{dup}",
                             (hook.id, *(h.id for h, _ in extras)), fields)
     _merge(result, spec.name, ns, sub, tuple(ops), index=index)
     _ensure_label(result, index, spec, runs, job, options)
@@ -145,7 +145,7 @@ def _removal(mine: list[tuple[LiveWebhook, WebhookMarker]], flagged: list[LiveRu
     hook = mine[0][0]
     fields = (FieldDiff("watched", [{"type": k, "name": n} for k, n in hook.watched], None),
               FieldDiff("domains", list(hook.domains), None))
-    return WebhookChange("delete", f"{why}: delete the webhook", tuple(h.id for h, _ in mine), fields), tuple(ops)
+    return WebhookChange("delete", why, tuple(h.id for h, _ in mine), fields), tuple(ops)
 
 
 def _ensure_label(result: list[Change], index: int | None, spec: JobSpec, runs: list[LiveRun], job: str | None,

@@ -80,7 +80,7 @@ def test_a_network_group_on_a_one_shot_job_and_its_refusal_on_a_scheduled_one(pr
 def test_an_event_triggered_jobs_webhook_created_changed_left_alone_and_pruned(project: Path, api: HfApi) -> None:
     write(project, "train", TRAIN)
     text = cli(project, "plan").out
-    assert "+ webhook will be created: new webhook" in text and "WANDB_API_KEY" in text
+    assert "+ webhook will be created: the job also runs on these Hub changes" in text and "WANDB_API_KEY" in text
     cli(project, "apply", "--auto-approve")
     (hook,) = api.list_webhooks()
     (run,) = [job for job in api.list_jobs(namespace="alice") if (job.labels or {}).get("hfjobs-name") == "train"]
