@@ -10,6 +10,7 @@ Validation and error shapes follow the jobs routes (`{"error": ...}`, 400/404).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import replace
@@ -17,8 +18,9 @@ from typing import Any
 
 from hfjobs_spec.localhub.common import ApiError, bad_request, new_id
 from hfjobs_spec.localhub.context import HubContext
-from hfjobs_spec.localhub.jobs_store import get_job
-from hfjobs_spec.localhub.render import seal_secrets, spec_out
+from hfjobs_spec.localhub.jobs_store import get_job, insert_job
+from hfjobs_spec.localhub.render import job_json, seal_secrets, spec_out
+from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import require_object
 from hfjobs_spec.localhub.webhooks_store import WebhookRecord, delete_webhook, get_webhook, list_webhooks, save_webhook
 from hfjobs_spec.localhub.wire import Request, Response, json_response
@@ -221,3 +223,39 @@ def delete(ctx: HubContext, request: Request) -> Response:
         if not delete_webhook(conn, ctx.user, webhook_id):
             raise _not_found(webhook_id)
     return json_response({})
+
+
+def fire(ctx: HubContext, webhook_id: str, body: Any) -> Response:
+    """`POST /_localhub/webhooks/{id}/fire` (admin): act as if a watched repository changed.
+
+    A job webhook starts a run of its copied spec and labels in the source run's namespace, with
+    `initiator {type: "webhook", id}`, the webhook's secrets, `WEBHOOK_SECRET` among them, and the
+    event in `WEBHOOK_PAYLOAD`, `WEBHOOK_REPO_ID` and `WEBHOOK_REPO_TYPE`. A disabled webhook gets 409.
+    """
+    event = require_object(body if body is not None else {}, "body")
+    with ctx.db.read() as conn:
+        hook = get_webhook(conn, ctx.user, webhook_id)
+    if hook is None:
+        raise _not_found(webhook_id)
+    if hook.disabled:
+        raise ApiError(409, f"Webhook {webhook_id} is disabled")
+    if hook.job_spec is None:
+        raise bad_request("this webhook calls a URL; only job webhooks start runs here")
+    kind, name = event.get("type", hook.watched[0]["type"]), event.get("name", hook.watched[0]["name"])
+    if not isinstance(kind, str) or not isinstance(name, str):
+        raise bad_request("type and name must be strings")
+    payload = json.dumps({"event": {"action": "update", "scope": "repo"}, "repo": {"type": kind, "name": name}})
+    spec = dict(hook.job_spec["spec"])
+    spec["environment"] = {**spec["environment"], "WEBHOOK_PAYLOAD": payload, "WEBHOOK_REPO_ID": name,
+                           "WEBHOOK_REPO_TYPE": kind}
+    secrets = dict(hook.secrets)
+    if hook.secret is not None:
+        secrets.update(seal_secrets({"WEBHOOK_SECRET": hook.secret}, ctx.salt))
+    now = ctx.now_ms()
+    namespace = hook.job_spec["namespace"]
+    ctx.catch_up(namespace, now)
+    run = make_run(namespace=namespace, spec=spec, labels=dict(hook.job_spec["labels"]), secrets=secrets,
+                   created_ms=now, initiator={"type": "webhook", "id": hook.id}, durations=ctx.durations)
+    with ctx.db.write() as conn:
+        insert_job(conn, run)
+    return json_response(job_json(run, now, ctx.owner(namespace)))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
 from hfjobs_spec.hub.fake import FakeHub
@@ -136,3 +141,27 @@ def test_a_network_change_is_a_new_revision(session: Session, hub: FakeHub, alia
     write_project(session.root, {"train": one_shot("train") + "network:\n  group: eval\n"})
     change = session.plan().plan.changes[0]
     assert change.action == "replace" and any(f.field == "network" and f.forces_replacement for f in change.fields)
+
+
+def test_runs_a_webhook_started_are_never_cancelled_as_duplicates(tmp_path: Path) -> None:
+    """Against localhub: the Hub's webhook re-runs the spec with its labels; apply leaves those runs alone."""
+    from hfjobs_spec.hub.hfapi import HfApiBackend, install_http_client
+    from hfjobs_spec.hub.retry import RetryingBackend
+    from hfjobs_spec.localhub import Clock, LocalHub
+
+    from .conftest import FAST, TOKEN
+
+    install_http_client()
+    with LocalHub(user="alice", clock=Clock.frozen_at(datetime(2026, 1, 5, 12, tzinfo=UTC))) as hub:
+        session = Session(tmp_path / "p", RetryingBackend(HfApiBackend(endpoint=hub.url, token=TOKEN), FAST,
+                                                          sleep=lambda s: None))
+        write_project(session.root, {"train": _hooked()})
+        assert session.apply().ok
+        (hook,) = session.backend.list_webhooks()
+        request = urllib.request.Request(f"{hub.url}/_localhub/webhooks/{hook.id}/fire", data=b"{}", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            fired = json.loads(answer.read())
+        assert fired["initiator"] == {"type": "webhook", "id": hook.id}
+        assert fired["labels"]["hfjobs-name"] == "train" and "WEBHOOK_PAYLOAD" in fired["environment"]
+        assert session.actions() == {"train": "noop"}
+        assert session.backend.inspect_job("alice", fired["id"]).active
