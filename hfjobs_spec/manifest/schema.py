@@ -10,7 +10,7 @@ import copy
 import json
 from typing import Any
 
-from hfjobs_spec import labels
+from hfjobs_spec import labels, network
 from hfjobs_spec.flavors import FLAVORS
 from hfjobs_spec.schedules import NAMED_SCHEDULES
 from hfjobs_spec.volumes import REPO_ID_PATTERN, VOLUME_TYPES
@@ -33,11 +33,10 @@ MAX_ATTEMPTS = 10
 MAX_TIMEOUT_SECONDS = 7 * 86_400
 TIMEOUT_TOO_LONG = f"must be at most 7d ({MAX_TIMEOUT_SECONDS:,} seconds)"
 
-# The Hub's rules for network groups (huggingface_hub 2.4, `run_job` docstring): lowercase alphanumerics
-# and dashes, a group name at most 46 characters, an alias at most 34, aliases unique within the job.
-NETWORK_NAME_PATTERN = r"^[a-z0-9-]+$"
-NETWORK_GROUP_MAX_LENGTH = 46
-NETWORK_ALIAS_MAX_LENGTH = 34
+# The Hub's rules for network groups: hfjobs_spec/network.py, shared with localhub.
+NETWORK_NAME_PATTERN = network.NETWORK_NAME_PATTERN
+NETWORK_GROUP_MAX_LENGTH = network.GROUP_MAX_LENGTH
+NETWORK_ALIAS_MAX_LENGTH = network.ALIAS_MAX_LENGTH
 # What a webhook can watch (huggingface_hub 2.4 `WebhookWatchedItem`) and the event domains it listens to.
 WATCHED_TYPES = ("dataset", "model", "space", "bucket", "user", "org")
 WEBHOOK_DOMAINS = ("repo", "discussion")
