@@ -148,6 +148,9 @@ class JobSpec:
     import_name: str | None = None
     network: NetworkSpec | None = None
     on_hub: HubTrigger | None = None
+    # `previous_names`: earlier names of this job; apply renames what is found under one in place.
+    # Outside `canonical()` and the hash too: a renamed job is the same job.
+    previous_names: tuple[str, ...] = ()
 
     @property
     def kind(self) -> JobKind:

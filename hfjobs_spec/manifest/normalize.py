@@ -63,6 +63,7 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
         import_name=data.get("import", {}).get("name"),
         network=_network(data.get("network")),
         on_hub=_hub_trigger(data.get("on")),
+        previous_names=tuple(data.get("previous_names", ())),
     )
 
 

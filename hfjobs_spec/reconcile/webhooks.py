@@ -10,7 +10,7 @@ manifest goes (unless pruning is off). Extra managed webhooks of one manifest ar
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hfjobs_spec import labels as L
@@ -24,19 +24,26 @@ from hfjobs_spec.reconcile.webhook_marker import WebhookMarker, parse_marker
 NEW_RUN = "(the run this change starts)"
 
 
-def attach_webhooks(changes: list[Change], desired: Sequence[JobSpec], owned: LiveState,
-                    options: DiffOptions) -> list[Change]:
-    """`changes` with each manifest's webhook work merged into its change (or new changes to prune)."""
+def attach_webhooks(changes: list[Change], desired: Sequence[JobSpec], owned: LiveState, options: DiffOptions,
+                    runs_by_name: Mapping[str, list[LiveRun]] | None = None) -> list[Change]:
+    """`changes` with each manifest's webhook work merged into its change (or new changes to prune).
+
+    `runs_by_name`: the owned runs by manifest name as the diff saw them (renamed ones under their new
+    name); by default grouped from `owned`. A webhook of a previous name moves with its job.
+    """
     hooks: dict[str, list[tuple[LiveWebhook, WebhookMarker]]] = {}
     for hook in sorted(owned.webhooks, key=lambda h: h.id):
         marker = parse_marker(hook.marker)
         if marker is not None and (not options.targets or marker.name in options.targets):
             hooks.setdefault(marker.name, []).append((hook, marker))
-    runs = _runs_by_name(owned.runs)
+    runs = dict(runs_by_name) if runs_by_name is not None else _runs_by_name(owned.runs)
     result = list(changes)
     declared = {spec.name: spec for spec in desired}
     for spec in desired:
         mine = hooks.get(spec.name, [])
+        for old in spec.previous_names:
+            if old not in declared:
+                mine = mine + hooks.pop(old, [])
         flagged = [run for run in runs.get(spec.name, []) if run.labels.get(L.WEBHOOK)]
         if spec.on_hub is None or spec.kind != "job":
             if mine or flagged:
@@ -46,9 +53,28 @@ def attach_webhooks(changes: list[Change], desired: Sequence[JobSpec], owned: Li
         _plan_hooked(result, spec, mine, runs.get(spec.name, []), options)
     for name in sorted(set(hooks) - set(declared)):
         mine = hooks[name]
-        flagged = [run for run in runs.get(name, []) if run.labels.get(L.WEBHOOK)]
+        # A run another change relabels already (a rename takes it over) is left to that change: two
+        # relabels of one id in changes that run side by side would race.
+        relabelled = {op.target for change in result for op in change.operations if op.kind == "relabel_run"}
+        flagged = [run for run in runs.get(name, []) if run.labels.get(L.WEBHOOK) and run.id not in relabelled]
         _merge(result, name, mine[0][1].namespace, *_removal(mine, flagged, "not declared any more", options))
     return result
+
+
+def destroy_webhooks(owned: LiveState, options: DiffOptions) -> list[Change]:
+    """`destroy`: delete every webhook this project environment owns (or the `--target` jobs')."""
+    changes = []
+    for hook in sorted(owned.webhooks, key=lambda h: h.id):
+        marker = parse_marker(hook.marker)
+        if marker is None or (options.targets and marker.name not in options.targets):
+            continue
+        fields = (FieldDiff("watched", [{"type": k, "name": n} for k, n in hook.watched], None),
+                  FieldDiff("domains", list(hook.domains), None))
+        sub = WebhookChange("delete", "destroy", (hook.id,), fields)
+        changes.append(Change(marker.name, "job", "delete", "destroy: delete the webhook that starts the job",
+                              marker.namespace, operations=(Operation("delete_webhook", marker.namespace, hook.id),),
+                              webhook=sub))
+    return changes
 
 
 def _runs_by_name(runs: Iterable[LiveRun]) -> dict[str, list[LiveRun]]:
@@ -98,6 +124,8 @@ def _plan_hooked(result: list[Change], spec: JobSpec, mine: list[tuple[LiveWebho
     else:
         hook, marker = mine[0]
         fields = tuple(_fields(hook, marker, watched, domains, secrets, job, ns))
+        if marker.name != spec.name:  # renamed with `previous_names`: the webhook moves with the job
+            fields += (FieldDiff("name", marker.name, spec.name),)
         if not fields and not extras:
             _ensure_label(result, index, spec, runs, job, options)
             return

@@ -165,3 +165,33 @@ def test_runs_a_webhook_started_are_never_cancelled_as_duplicates(tmp_path: Path
         assert fired["labels"]["hfjobs-name"] == "train" and "WEBHOOK_PAYLOAD" in fired["environment"]
         assert session.actions() == {"train": "noop"}
         assert session.backend.inspect_job("alice", fired["id"]).active
+
+
+def test_destroy_deletes_the_projects_webhooks_and_nothing_else(session: Session, hub: FakeHub) -> None:
+    from hfjobs_spec import labels as L
+    from hfjobs_spec.commands import reconcile
+    from hfjobs_spec.reconcile.destroy import plan_destroy
+    from hfjobs_spec.reconcile.execute import Executor
+    from hfjobs_spec.reconcile.live import DiffOptions
+
+    write_project(session.root, {"train": _hooked()})
+    assert session.apply().ok
+    (ours,) = hub.webhooks.values()
+    theirs = hub.seed_webhook(next(iter(hub.runs)), (("org", "acme"),), secret="theirs")
+    live = reconcile.read_live(session.backend, ["alice"], "demo", (), L.DEFAULT_ENVIRONMENT)
+    planned = plan_destroy(live, DiffOptions(project="demo"))
+    (hooked,) = [c for c in planned.plan.pending if c.webhook is not None]
+    assert hooked.webhook is not None and hooked.webhook.live_ids == (ours.id,)
+    report = Executor(session.backend, {}, project="demo", environment="default", environ={}).run(planned.plan.pending)
+    assert report.ok and set(hub.webhooks) == {theirs.id}
+
+
+def test_a_renamed_hooked_job_moves_its_webhook(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"train": _hooked()})
+    assert session.apply().ok
+    write_project(session.root, {"fit": _hooked("fit") + "previous_names: [train]\n"})
+    assert session.apply().ok
+    (hook,) = hub.webhooks.values()
+    marker = parse_marker(hook.marker)
+    assert marker is not None and marker.name == "fit"
+    assert session.actions() == {"fit": "noop"}
