@@ -4,10 +4,17 @@
 adds its commands to the group; `options` declares every option once, as typed values.
 """
 
-from hfjobs_spec.cli import destroy_command, drift_commands, init_command, manifest_commands, reconcile_commands
+from hfjobs_spec.cli import (
+    destroy_command,
+    drift_commands,
+    init_command,
+    manifest_commands,
+    operate_commands,
+    reconcile_commands,
+)
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "destroy_command", "drift_commands", "init_command", "main", "manifest_commands",
+__all__ = ["cli", "destroy_command", "drift_commands", "init_command", "main", "manifest_commands", "operate_commands",
            "reconcile_commands"]
 
 
