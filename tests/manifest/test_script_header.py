@@ -123,3 +123,16 @@ def test_env_refuses_a_secret_named_only_in_a_header(tmp_path: Path) -> None:
                          files={"scripts/run.py": HEADER})
     (line,) = messages(root, environ={"WANDB_API_KEY": "wandb-value"})
     assert "env('WANDB_API_KEY') refused" in line and "wandb-value" not in line
+
+
+def test_network_keys_become_the_network_field(tmp_path: Path) -> None:
+    script = '# /// script\n# [tool.hf-jobs]\n# network_group = "ring"\n# network_aliases = ["w1"]\n# ///\n'
+    root = write_project(tmp_path, {"run": "apiVersion: hfjobs/v1\nname: r\nscript: scripts/run.py\n"},
+                         files={"scripts/run.py": script})
+    network = specs(root)["r"].network
+    assert network is not None and (network.group, network.aliases) == ("ring", ("w1",))
+    bad = script.replace('"ring"', '"Ring!"')
+    root = write_project(tmp_path, {"run": "apiVersion: hfjobs/v1\nname: r\nscript: scripts/run.py\n"},
+                         files={"scripts/run.py": bad})
+    (line,) = messages(root)
+    assert line.startswith("scripts/run.py:3:1: error: network.group:")
