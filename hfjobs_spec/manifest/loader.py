@@ -15,6 +15,7 @@ from hfjobs_spec.manifest.defaults import apply_defaults
 from hfjobs_spec.manifest.hygiene import leaf_issues
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
+from hfjobs_spec.manifest.policy_check import job_violations
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
@@ -23,6 +24,7 @@ from hfjobs_spec.manifest.secret_refs import has_templates, referenced_names
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
+from hfjobs_spec.policy.model import LocatedViolation
 
 _VALIDATOR = make_validator(job_schema())
 
@@ -36,6 +38,8 @@ class LoadResult:
     files: tuple[str, ...]
     # Every variable the project names under `secrets:` (valid jobs or not): their values are masked.
     secret_names: frozenset[str] = frozenset()
+    # Static policy rules the valid specs break, at their file:line (validate reports them as errors).
+    violations: tuple[LocatedViolation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -58,6 +62,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     scripts = ScriptReader(project.root)
     specs: list[JobSpec] = []
     first_seen: dict[str, SourceRef] = {}
+    violations: list[LocatedViolation] = []
     for job in jobs:
         if job is None:
             continue
@@ -74,11 +79,13 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         first_seen[name] = SourceRef(job.start.file, job.start.line)
         if spec is not None:
             specs.append(spec)
+            violations += job_violations(spec, job, project.policy)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=tuple(project.display(f) for f in files),
         secret_names=renderer.context.secret_names,
+        violations=tuple(sorted(violations)),
     )
 
 

@@ -11,11 +11,13 @@ from typing import Any
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest import safe_paths
+from hfjobs_spec.manifest.policy_config import read_policy
 from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.secret_refs import referenced_names
 from hfjobs_spec.manifest.tokens import printable, redact, safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
+from hfjobs_spec.policy.model import Policy
 
 PROJECT_FILE = "hfjobs.yaml"
 _VALIDATOR = make_validator(project_schema())
@@ -66,6 +68,8 @@ class Project:
     prune_namespaces: tuple[str, ...] = ()
     # Every variable named under `secrets:` in the project's defaults, in every environment.
     secret_names: frozenset[str] = frozenset()
+    # The rules in force for the selected environment (`policy:`; the environment's rule wins).
+    policy: Policy = field(default_factory=Policy)
     # Resolving a path costs a system call per component, and each file is shown several times.
     _displays: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -142,6 +146,9 @@ def _load_project(options: ProjectOptions) -> Project:
         variables = deep_merge(variables, chosen.get("vars", {}))
         if "defaults" in chosen:
             layers.append(DefaultsLayer(located, ("environments", name, "defaults")))
+    policy, policy_issues = read_policy(located, name)
+    if policy_issues:
+        raise ManifestErrors(policy_issues)
     for values_file in options.values_files:
         variables = deep_merge(variables, _load_values_file(options.cwd / values_file, str(values_file)))
     for assignment in options.var_overrides:
@@ -159,6 +166,7 @@ def _load_project(options: ProjectOptions) -> Project:
         environments=tuple(sorted(environments)),
         prune_namespaces=tuple(data.get("prune_namespaces", ())),
         secret_names=frozenset(_defaults_secret_names(data)),
+        policy=policy,
     )
 
 
