@@ -119,3 +119,12 @@ class LiveScheduledJob:
     @property
     def labels(self) -> Mapping[str, str]:
         return self.spec.labels
+
+
+@dataclass(frozen=True)
+class HardwarePrice:
+    """One flavor's price as the Hub's hardware list gives it: micro-dollars per `unit_label` ("minute")."""
+
+    name: str
+    unit_cost_micro_usd: int
+    unit_label: str
