@@ -91,6 +91,8 @@ class LiveRun:
     initiator_id: str | None = None
     url: str | None = None
     message: str | None = None
+    started_at: datetime | None = None
+    running_seconds: int | None = None  # time spent RUNNING so far, as the Hub reports it (what is billed)
 
     @property
     def active(self) -> bool:

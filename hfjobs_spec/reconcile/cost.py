@@ -124,7 +124,10 @@ class JobCost:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobCost:
-        return cls(**{key: data[key] for key in cls.__dataclass_fields__})
+        return cls(**{key: data[key] for key in JOB_COST_KEYS})
+
+
+JOB_COST_KEYS: tuple[str, ...] = tuple(JobCost.__dataclass_fields__)
 
 
 def job_cost(flavor: str, timeout_seconds: int | None, attempts: int | None, prices: PriceTable, window: CostWindow,
