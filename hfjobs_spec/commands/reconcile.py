@@ -12,16 +12,20 @@ import dataclasses
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, hub_identity, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
+from hfjobs_spec.commands.pricing import PricesInFlight
 from hfjobs_spec.errors import HubNotFoundError, ProtectedJobError
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
+from hfjobs_spec.reconcile.cost_plan import with_costs
 from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.drift import DriftReport, find_drift
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
@@ -44,6 +48,7 @@ class ReconcileSettings:
     replace: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     lease: LeaseSettings = field(default_factory=LeaseSettings)
+    now: datetime | None = None  # the time costs are computed at (None: the current time)
 
 
 @dataclass(frozen=True)
@@ -145,12 +150,20 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
 
 
 def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, options: DiffOptions,
-              environ: Mapping[str, str], *, hub: str = "") -> Planned:
-    """Read the live state and diff it. Needs no secret value: it lists the variables apply will read."""
+              environ: Mapping[str, str], *, hub: str = "", priced: bool = False,
+              now: datetime | None = None) -> Planned:
+    """Read the live state and diff it. Needs no secret value: it lists the variables apply will read.
+
+    `priced`: also read the Hub's prices (side by side with the live state) and put the cost of every
+    change in the plan, as of `now` (default: the current time).
+    """
     default, resolved = resolve_namespaces(project, specs, backend)
     namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
-    live = read_live(backend, sorted(namespaces), project.id, resolved, options.environment_label)
-    plan = diff(resolved, live, options)
+    with PricesInFlight(backend) if priced else nullcontext() as prices:
+        live = read_live(backend, sorted(namespaces), project.id, resolved, options.environment_label)
+        plan = diff(resolved, live, options)
+        if prices is not None:
+            plan = with_costs(plan, resolved, live, prices.result(), now or datetime.now(UTC))
     creating = specs_to_create(plan, resolved)
     plan = dataclasses.replace(plan, reads=secret_reads(creating),
                                unset=unset_variables(creating, environ, backend.token()),
@@ -198,7 +211,7 @@ def run_plan(settings: ReconcileSettings, environ: Mapping[str, str]) -> Plan:
     project, specs = load_specs(settings.manifests, environ)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         return make_plan(project, specs, backend, diff_options(settings, project), environ,
-                         hub=hub_identity(settings.hub, backend)).plan
+                         hub=hub_identity(settings.hub, backend), priced=True, now=settings.now).plan
 
 
 @dataclass(frozen=True)
@@ -223,7 +236,10 @@ def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved:
         options = options_of(saved, project) if saved else diff_options(settings, project)
         # Plan inside the lease: a second apply plans only after the first is done, and finds it done.
         with project_lease(project, backend, settings).held():
-            planned = make_plan(project, specs, backend, options, environ, hub=hub_identity(settings.hub, backend))
+            # A saved plan is priced again at its own time: only changed prices (or jobs) make it stale.
+            now = saved.plan.cost.as_of if saved is not None and saved.plan.cost is not None else settings.now
+            planned = make_plan(project, specs, backend, options, environ, hub=hub_identity(settings.hub, backend),
+                                priced=True, now=now)
             if saved is not None:
                 check_same_plan(saved, planned.plan)
             check_not_blocked(planned.plan)

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hfjobs_spec.reconcile.cost import ChangeCost, PlanCost
+
 # "import": adopt an unmanaged Hub object (stamp the ownership labels in place), then whatever else the
 # manifest still asks of it, in the same change.
 Action = Literal["create", "import", "update", "replace", "delete", "noop"]
@@ -73,6 +75,7 @@ class Change:
     live_ids: tuple[str, ...] = ()
     operations: tuple[Operation, ...] = ()
     blocked: str | None = None
+    cost: ChangeCost | None = None  # set by `reconcile.cost_plan.with_costs` when prices were read
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
@@ -94,6 +97,8 @@ class Change:
         }
         if self.blocked is not None:
             data["blocked"] = self.blocked
+        if self.cost is not None:
+            data["cost"] = self.cost.to_dict()
         return data
 
     @classmethod
@@ -108,6 +113,7 @@ class Change:
             live_ids=tuple(data["live_ids"]),
             operations=tuple(Operation.from_dict(op) for op in data["operations"]),
             blocked=data.get("blocked"),
+            cost=ChangeCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
         )
 
 
@@ -202,6 +208,8 @@ class Plan:
     unset: tuple[str, ...] = ()
     # Creates next to unmanaged jobs of the same Hub name, sorted by (namespace, name).
     conflicts: tuple[Conflict, ...] = ()
+    # Ceilings and the prices they came from (`reconcile.cost_plan.with_costs`); None when not priced.
+    cost: PlanCost | None = None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -237,6 +245,7 @@ class Plan:
             "unset_at_plan": list(self.unset),
             "left_out": list(self.left_out),
             "conflicts": [conflict.to_dict() for conflict in self.conflicts],
+            **({"cost": self.cost.to_dict()} if self.cost is not None else {}),
         }
 
     @classmethod
@@ -254,6 +263,7 @@ class Plan:
             hub=data.get("hub", ""),
             left_out=tuple(data.get("left_out", ())),
             conflicts=tuple(Conflict.from_dict(conflict) for conflict in data.get("conflicts", ())),
+            cost=PlanCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
         )
 
     def conflicts_of(self, change: Change) -> tuple[Conflict, ...]:
