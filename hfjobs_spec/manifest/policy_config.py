@@ -8,7 +8,7 @@ Every environment's policy is checked, selected or not, so a bad prod rule fails
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from hfjobs_spec import labels
@@ -23,6 +23,7 @@ from hfjobs_spec.policy.static import matches
 
 _NAMESPACE = re.compile(NAMESPACE_PATTERN)
 _GLOB = re.compile(r"[*?\[]")
+MICRO_USD = 1_000_000  # as `reconcile.cost.MICRO`: every amount of money is integer micro-dollars
 
 
 def read_policy(located: Located, environment: str | None) -> tuple[Policy, list[ManifestIssue]]:
@@ -42,10 +43,11 @@ def read_policy(located: Located, environment: str | None) -> tuple[Policy, list
     return Policy(tuple(rules[name] for name in RULES if name in rules)), []
 
 
-def parse_money(value: int | float | str) -> Decimal:
-    """`12.5`, `"12.50"` and `"$12.50"` -> `Decimal("12.50")`-like values; YAML floats read from their text."""
+def parse_money(value: int | float | str) -> int:
+    """`12.5`, `"12.50"` and `"$12.50"` -> 12_500_000: integer micro-dollars, exact for text (at most 6
+    decimals); a YAML float is read from its shortest text and rounded to the micro-dollar."""
     text = value.lstrip("$") if isinstance(value, str) else str(value)
-    return Decimal(text)
+    return int((Decimal(text) * MICRO_USD).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _rules(located: Located, path: Path_, policy: dict[str, Any], environment: str | None) -> list[Rule]:

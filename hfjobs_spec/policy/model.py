@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from hfjobs_spec.errors import ManifestIssue
@@ -38,7 +37,8 @@ class RuleSource:
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule in force. `value` is already parsed: patterns, seconds, a count, money, a flag."""
+    """One rule in force. `value` is already parsed: patterns (a tuple), seconds, a count, money (integer
+    micro-dollars, like every amount in a plan), a flag."""
 
     name: str
     value: Any
@@ -90,11 +90,6 @@ def check_override_names(names: Iterable[str]) -> str | None:
     return None
 
 
-def money(value: Decimal) -> str:
-    """`Decimal("12.5")` -> `$12.50`: cents for money, never a float's rounding."""
-    return f"${value.quantize(Decimal('0.01')):,}"
-
-
 def duration(seconds: int) -> str:
     """Seconds as a person writes them: 7200 -> `2h`, 90 -> `90s`."""
     for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
@@ -106,17 +101,13 @@ def duration(seconds: int) -> str:
 def show_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return money(value)
     if isinstance(value, tuple):
         return ", ".join(str(item) for item in value)
     return str(value)
 
 
 def json_value(value: Any) -> Any:
-    """The value in a plan's JSON: money as a decimal string (exact), lists as lists."""
-    if isinstance(value, Decimal):
-        return str(value)
+    """The value in a plan's JSON: lists as lists (money is already integer micro-dollars)."""
     if isinstance(value, tuple):
         return list(value)
     return value

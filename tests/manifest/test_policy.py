@@ -3,11 +3,11 @@ static rule against every job, at the manifest's file:line, naming the rule and 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from hfjobs_spec.manifest.policy_config import parse_money
 from hfjobs_spec.manifest.project import load_project
 from tests.manifest.helpers import PROJECT_HEADER, messages, options, write_project
 
@@ -98,13 +98,14 @@ def test_the_environment_rule_replaces_the_top_level_one_whole(tmp_path: Path) -
 
 def test_policy_values_are_parsed_and_sourced(tmp_path: Path) -> None:
     text = project("max_timeout: 90m\nmax_run_cost: '$12.5'\nmax_monthly_cost: 300", "max_run_cost: 0.75")
+    assert [parse_money(v) for v in ("$12.5", "0.000001", 12.25, 3, 1e-7)] == [12_500_000, 1, 12_250_000, 3_000_000, 0]
     write_project(tmp_path, {}, project=text)
     policy = load_project(options(tmp_path, environment="prod")).policy
     assert [(r.name, r.value, r.source.describe()) for r in policy.rules] == [
         ("max_timeout", 5400, "hfjobs.yaml:5"),
         ("allow_public_ports", False, "the default: not set in hfjobs.yaml"),
-        ("max_run_cost", Decimal("0.75"), "hfjobs.yaml:11, environment prod"),
-        ("max_monthly_cost", Decimal("300"), "hfjobs.yaml:7"),
+        ("max_run_cost", 750_000, "hfjobs.yaml:11, environment prod"),
+        ("max_monthly_cost", 300_000_000, "hfjobs.yaml:7"),
     ]
 
 
