@@ -13,6 +13,7 @@ from __future__ import annotations
 from hfjobs_spec.output.cost_markdown import cost_headline, cost_table, schedule_section
 from hfjobs_spec.output.markdown import MAX_CHARS, RunContext, fence, inline, marker, truncate
 from hfjobs_spec.output.plan_text import expand, summary_line, value_text
+from hfjobs_spec.output.policy_text import policy_markdown, policy_verdict
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 __all__ = ["MAX_CHARS", "RunContext", "plan_marker", "render_plan_error_markdown", "render_plan_markdown",
@@ -77,7 +78,7 @@ def _title(project: str, environment: str | None) -> str:
 
 def _head(plan: Plan) -> str:
     return f"{plan_marker(plan.project, plan.environment)}\n{_title(plan.project, plan.environment)}\n\n" \
-           f"{_verdict(plan)}{cost_headline(plan)}{_destructive(plan)}{_lookalikes(plan)}"
+           f"{_verdict(plan)}{cost_headline(plan)}{policy_markdown(plan)}{_destructive(plan)}{_lookalikes(plan)}"
 
 
 def _verdict(plan: Plan) -> str:
@@ -85,7 +86,7 @@ def _verdict(plan: Plan) -> str:
         return "✅ **No changes.** The Hub matches the manifests.\n"
     s = plan.summary
     if plan.blocked:
-        return f"⛔ **{summary_line(plan)}** {len(plan.blocked)} blocked by `protect: true`: apply will refuse.\n"
+        return f"⛔ **{summary_line(plan)}** {len(plan.blocked)} {policy_verdict(plan)}: apply will refuse.\n"
     destructive = s["delete"] or s["replace"] or any(_replaces(c) for c in plan.pending)
     icon = "🔴" if destructive else "🟡" if s["update"] and not s["create"] else "🟢"
     return f"{icon} **{summary_line(plan)}**\n"

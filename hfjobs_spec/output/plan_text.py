@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from hfjobs_spec.output.cost_text import change_cost_lines, next_runs_lines, plan_starts_runs, total_lines
+from hfjobs_spec.output.policy_text import policy_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 SYMBOLS = {"create": "+", "import": "<=", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
@@ -86,7 +87,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
                  f"{', '.join(plan.left_out[:10])}{', ...' if count > 10 else ''}.\n")
     if not plan.has_changes:
         matched = "the targeted jobs match the manifests" if plan.left_out else "the Hub matches the manifests"
-        return f"{where}: {matched}.\n{scope}\n{summary_line(plan)}\n{cost_summary(plan)}"
+        return f"{where}: {matched}.\n{scope}\n{summary_line(plan)}\n{cost_summary(plan)}{policy_summary(plan)}"
     symbols = "+ create, <= import, ~ update in place" if plan.summary["import"] else "+ create, ~ update in place"
     lines = [f"{where}. Symbols: {symbols}, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
@@ -96,7 +97,13 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     if plan.reads:
         lines += [*secret_lines(plan), ""]
     lines.append(summary_line(plan))
-    return "\n".join(lines) + "\n" + cost_summary(plan)
+    return "\n".join(lines) + "\n" + cost_summary(plan) + policy_summary(plan)
+
+
+def policy_summary(plan: Plan) -> str:
+    """What broke the project's policy and what was overridden (nothing when no rule had anything to say)."""
+    lines = policy_lines(plan)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def cost_summary(plan: Plan) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hfjobs_spec.reconcile.cost import ChangeCost, PlanCost
+from hfjobs_spec.reconcile.policy_report import PolicyReport
 
 # "import": adopt an unmanaged Hub object (stamp the ownership labels in place), then whatever else the
 # manifest still asks of it, in the same change.
@@ -162,15 +163,17 @@ class PlanOptions:
     allow_empty: bool = False
     replace: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    policy_overrides: tuple[str, ...] = ()  # rules a reviewer accepted knowingly (--policy-override)
 
     def to_dict(self) -> dict[str, Any]:
         return {"allow_empty": self.allow_empty, "prune": self.prune, "replace": sorted(self.replace),
-                "targets": sorted(self.targets)}
+                "targets": sorted(self.targets), "policy_overrides": sorted(self.policy_overrides)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanOptions:
         return cls(prune=bool(data["prune"]), allow_empty=bool(data["allow_empty"]),
-                   replace=tuple(sorted(data["replace"])), targets=tuple(sorted(data["targets"])))
+                   replace=tuple(sorted(data["replace"])), targets=tuple(sorted(data["targets"])),
+                   policy_overrides=tuple(sorted(data["policy_overrides"])))
 
 
 @dataclass(frozen=True, order=True)
@@ -210,6 +213,8 @@ class Plan:
     conflicts: tuple[Conflict, ...] = ()
     # Ceilings and the prices they came from (`reconcile.cost_plan.with_costs`); None when not priced.
     cost: PlanCost | None = None
+    # The rules the plan was held to and what broke them (`reconcile.policy_plan.with_policy`).
+    policy: PolicyReport | None = None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -246,6 +251,7 @@ class Plan:
             "left_out": list(self.left_out),
             "conflicts": [conflict.to_dict() for conflict in self.conflicts],
             **({"cost": self.cost.to_dict()} if self.cost is not None else {}),
+            **({"policy": self.policy.to_dict()} if self.policy is not None else {}),
         }
 
     @classmethod
@@ -264,6 +270,7 @@ class Plan:
             left_out=tuple(data.get("left_out", ())),
             conflicts=tuple(Conflict.from_dict(conflict) for conflict in data.get("conflicts", ())),
             cost=PlanCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
+            policy=PolicyReport.from_dict(data["policy"]) if data.get("policy") is not None else None,
         )
 
     def conflicts_of(self, change: Change) -> tuple[Conflict, ...]:

@@ -17,8 +17,10 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unuse
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]
 
 from hfjobs_spec.errors import PlanError, StalePlanError
+from hfjobs_spec.policy.model import RULES
 from hfjobs_spec.reconcile.cost import JOB_COST_KEYS, UNIT_SECONDS, WINDOW_DAYS
 from hfjobs_spec.reconcile.plan import ACTIONS, FORMAT_VERSION, OPERATION_KINDS, Plan
+from hfjobs_spec.reconcile.policy_report import POLICY_REPORT_SCHEMA
 
 # Far larger than any real plan (10,000 changes take a few MiB); a bigger file is not ours.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -130,9 +132,10 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
         "options": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["allow_empty", "prune", "replace", "targets"],
+            "required": ["allow_empty", "prune", "replace", "targets", "policy_overrides"],
             "properties": {"allow_empty": {"type": "boolean"}, "prune": {"type": "boolean"},
-                           "replace": _STRINGS, "targets": _STRINGS},
+                           "replace": _STRINGS, "targets": _STRINGS,
+                           "policy_overrides": {"type": "array", "items": {"enum": list(RULES)}}},
         },
         "changes": {"type": "array", "items": _CHANGE},
         "secret_reads": {"type": "array", "items": {
@@ -148,6 +151,7 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
                            "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": _STRING},
         }},
         "cost": _PLAN_COST,
+        "policy": POLICY_REPORT_SCHEMA,
     },
 }
 # Whether a variable was set where the plan was made says nothing about the plan itself.
