@@ -20,6 +20,7 @@ from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.output.plan_json import render_plan_json
 from hfjobs_spec.output.plan_markdown import render_plan_markdown
 from hfjobs_spec.output.plan_text import render_plan
+from hfjobs_spec.reconcile.cost import ChangeCost
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import check_same_plan, read_plan_file
 
@@ -37,8 +38,10 @@ def priced(session: Session, now: datetime = NOW) -> Plan:
                                session.environ, priced=True, now=now).plan
 
 
-def by_name(plan: Plan) -> dict[str, object]:
-    return {c.name: c.cost for c in plan.changes}
+def by_name(plan: Plan) -> dict[str, ChangeCost]:
+    costs = {c.name: c.cost for c in plan.changes if c.cost is not None}
+    assert len(costs) == len(plan.changes)  # a priced plan prices every change
+    return costs
 
 
 def test_the_hardware_list_is_read_through_the_port_on_fake_and_localhub(backend: HubBackend) -> None:
@@ -105,9 +108,9 @@ def test_replace_suspend_and_delete(session: Session, hub: FakeHub) -> None:
     costs = by_name(priced(session))
     a, b, c = costs["a"], costs["b"], costs["c"]
     # Default timeout 30 minutes: t4-small 6,667 × 30 = 200,010 a run, a100-large 41,667 × 30 = 1,250,010.
-    assert a.monthly_before == 30 * 200_010 and a.monthly_after == 30 * 1_250_010  # type: ignore[attr-defined]
-    assert b.monthly_before == 30 * 167 * 30 and b.monthly_after == 0  # type: ignore[attr-defined]
-    assert c.monthly_before == 30 * 13_333 * 30 and c.after is None  # type: ignore[attr-defined]
+    assert a.monthly_before == 30 * 200_010 and a.monthly_after == 30 * 1_250_010
+    assert b.monthly_before == 30 * 167 * 30 and b.monthly_after == 0
+    assert c.monthly_before == 30 * 13_333 * 30 and c.after is None
 
 
 def test_unknown_flavor_is_price_unknown_and_named(session: Session, hub: FakeHub) -> None:
@@ -136,8 +139,9 @@ def test_runs_of_a_job_that_cannot_overlap_are_capped(session: Session, hub: Fak
     write_project(session.root, {"a": scheduled("tick", "* * * * *"),
                                  "b": scheduled("tock", "* * * * *", concurrency="true")})
     costs = by_name(priced(session))
-    assert costs["tick"].after.capped and costs["tick"].monthly_after == 167 * (43_200 + 30)  # type: ignore[attr-defined]
-    assert costs["tock"].monthly_after == 43_200 * 5_010  # type: ignore[attr-defined]
+    tick = costs["tick"].after
+    assert tick is not None and tick.capped and costs["tick"].monthly_after == 167 * (43_200 + 30)
+    assert costs["tock"].monthly_after == 43_200 * 5_010
 
 
 def test_a_saved_plan_carries_its_prices_and_a_price_change_makes_it_stale(session: Session, hub: FakeHub,
@@ -154,7 +158,7 @@ def test_a_saved_plan_carries_its_prices_and_a_price_change_makes_it_stale(sessi
     # ...but a new price on the Hub does: the plan a reviewer approved is not the one apply would carry out.
     hub.hardware = [dataclasses.replace(p, unit_cost_micro_usd=30_000) if p.name == "a10g-large" else p
                     for p in hub.hardware]
-    with pytest.raises(StalePlanError, match="cost differs|differs in cost"):
+    with pytest.raises(StalePlanError, match=r"cost differs|differs in cost"):
         check_same_plan(saved, priced(session, saved.plan.cost.as_of))
 
 
