@@ -136,7 +136,11 @@ class HfApiBackend:
 
     def list_hardware(self) -> list[HardwarePrice]:
         with _translated():
-            return [_price(item) for item in self._api.list_jobs_hardware()]
+            try:
+                return [_price(item) for item in self._api.list_jobs_hardware()]
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the client parses the body as is
+                raise HubError(f"the Hub's hardware list is not in the expected shape ({type(exc).__name__}: "
+                               f"{str(exc)[:100]})") from exc
 
     def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
         with _translated():
