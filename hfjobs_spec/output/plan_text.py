@@ -87,7 +87,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
                  f"{', '.join(plan.left_out[:10])}{', ...' if count > 10 else ''}.\n")
     if not plan.has_changes:
         matched = "the targeted jobs match the manifests" if plan.left_out else "the Hub matches the manifests"
-        return f"{where}: {matched}.\n{scope}\n{summary_line(plan)}\n{cost_summary(plan)}{policy_summary(plan)}"
+        return f"{where}: {matched}.\n{scope}\n{cost_summary(plan)}{policy_summary(plan)}{summary_line(plan)}\n"
     symbols = "+ create, <= import, ~ update in place" if plan.summary["import"] else "+ create, ~ update in place"
     lines = [f"{where}. Symbols: {symbols}, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
@@ -96,8 +96,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         lines.append("")
     if plan.reads:
         lines += [*secret_lines(plan), ""]
-    lines.append(summary_line(plan))
-    return "\n".join(lines) + "\n" + cost_summary(plan) + policy_summary(plan)
+    # The summary line stays last, as in Terraform: cost totals and policy findings come just above it.
+    lines.append(cost_summary(plan) + policy_summary(plan) + summary_line(plan))
+    return "\n".join(lines) + "\n"
 
 
 def policy_summary(plan: Plan) -> str:
@@ -107,7 +108,7 @@ def policy_summary(plan: Plan) -> str:
 
 
 def cost_summary(plan: Plan) -> str:
-    """The plan's cost totals, under the summary line (nothing for a plan made without prices)."""
+    """The plan's cost totals, just above the summary line (nothing for a plan made without prices)."""
     if plan.cost is None:
         return ""
     return "\n".join(total_lines(plan.cost, starts_runs=plan_starts_runs(plan))) + "\n"
