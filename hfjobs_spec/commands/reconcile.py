@@ -204,8 +204,10 @@ def check_not_blocked(plan: Plan) -> None:
         return
     reasons = "\n  ".join(dict.fromkeys(change.blocked or "" for change in blocked))  # once each, in order
     if all((change.blocked or "").startswith(BLOCK_PREFIX) for change in blocked):
+        # One line: the error boundary prints messages as single lines (a newline could fake another).
+        found = " | ".join(dict.fromkeys(change.blocked or "" for change in blocked))
         raise PolicyViolationError(f"the plan breaks the project's policy; nothing was changed (a reviewer may "
-                                   f"accept a rule knowingly with --policy-override RULE):\n  {reasons}")
+                                   f"accept a rule knowingly with --policy-override RULE): {found}")
     raise ProtectedJobError(f"the plan would delete or replace protected jobs; nothing was changed:\n  {reasons}")
 
 
