@@ -7,7 +7,8 @@ Pure: the plan (with its costs), the policy, the overrides and the static findin
 - `max_monthly_cost`: the environment's total for the cost window (the schedules' monthly ceilings
   plus the runs this plan starts) is held to it. When it is over, the changes that add cost are
   blocked; a plan that adds nothing (or lowers the bill) is never blocked, so it can always be fixed.
-- An amount that cannot be priced cannot be checked: the change is blocked, never waved through.
+- An amount that cannot be priced cannot be checked: the change is blocked, never waved through. So is
+  a cost-adding change of a `--target` plan under `max_monthly_cost`: its total leaves the others out.
 - A finding whose rule is in `overrides` is kept in the plan, marked overridden, and blocks nothing.
 """
 
@@ -116,6 +117,10 @@ def _monthly_cost(plan: Plan, rule: Rule) -> list[_Found]:
     if plan.cost is None:
         return [_Found(PolicyFinding(rule.name, "", f"{_source(rule)}: the monthly cost of environment "
                                      f"{environment} cannot be checked: the plan has no prices"), adding)]
+    if plan.options.targets:  # the jobs left out of a --target plan are not in its total
+        return [_Found(PolicyFinding(rule.name, "", f"{_source(rule)}: the monthly cost of environment "
+                                     f"{environment} cannot be checked in a --target plan, whose total leaves "
+                                     "the other jobs out; plan without --target"), adding)]
     total = plan.cost.total
     value = total.monthly_after + total.one_off
     unknown = sorted(set(total.unknown))

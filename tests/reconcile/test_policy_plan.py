@@ -13,7 +13,7 @@ from hfjobs_spec.errors import ManifestIssue, PlanError
 from hfjobs_spec.policy.model import LocatedViolation, Policy, Rule, RuleSource
 from hfjobs_spec.policy.static import check_namespace
 from hfjobs_spec.reconcile.cost import ChangeCost, CostTotal, JobCost, PlanCost, PriceTable, total_cost
-from hfjobs_spec.reconcile.plan import Change, Plan
+from hfjobs_spec.reconcile.plan import Change, Plan, PlanOptions
 from hfjobs_spec.reconcile.plan_file import read_plan_file
 from hfjobs_spec.reconcile.policy_plan import PolicyInput, with_policy
 from hfjobs_spec.reconcile.policy_report import PolicyReport
@@ -124,3 +124,10 @@ def test_a_plan_file_with_a_rule_that_does_not_exist_is_refused(tmp_path: Path) 
         path.write_text(json.dumps(data))
         with pytest.raises(PlanError, match="is not a valid plan file"):
             read_plan_file(path)
+
+
+def test_a_target_plan_cannot_escape_the_monthly_limit() -> None:
+    targeted = dataclasses.replace(plan(change("new", "create", None, scheduled(1_000_000))),
+                                   options=PlanOptions(targets=("new",)))
+    result = with_policy(targeted, PolicyInput(policy(max_monthly_cost=50_000_000)))
+    assert "cannot be checked in a --target plan" in (blocked(result)["new"] or "")
