@@ -121,6 +121,8 @@ def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], every: Sequence[L
         ns = spec.namespace
         if ns is None or (ns, spec.name) in (runs if spec.kind == "job" else jobs):
             continue
+        if any((ns, old) in runs or (ns, old) in jobs for old in spec.previous_names):
+            continue  # a rename takes over what the old name owns: nothing is created, nothing to look up
         if spec.import_id is not None:
             if spec.kind == "job" or spec.import_id not in known:  # a run, or the wrong kind: ask
                 by_id.add((ns, spec.import_id))
@@ -152,6 +154,7 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
         replace=frozenset(settings.replace),
         targets=frozenset(settings.targets),
         policy_overrides=frozenset(settings.policy_overrides),
+        foreign=project.foreign_prefixes,
     )
 
 
@@ -195,7 +198,8 @@ def options_of(saved: SavedPlan, project: Project) -> DiffOptions:
     recorded = saved.plan.options
     return DiffOptions(project=project.id, environment=project.environment, prune=recorded.prune,
                        allow_empty=recorded.allow_empty, replace=frozenset(recorded.replace),
-                       targets=frozenset(recorded.targets), policy_overrides=frozenset(recorded.policy_overrides))
+                       targets=frozenset(recorded.targets), foreign=project.foreign_prefixes,
+                       policy_overrides=frozenset(recorded.policy_overrides))
 
 
 def check_not_blocked(plan: Plan) -> None:

@@ -17,6 +17,7 @@ from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.policy_check import job_violations
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
+from hfjobs_spec.manifest.renames import cross_issues
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
@@ -61,6 +62,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     renderer = _renderer(project, environ, [*jobs, *(_other_jobs(project, files, cwd) if paths else [])])
     scripts = ScriptReader(project.root)
     specs: list[JobSpec] = []
+    loaded: list[tuple[Located, JobSpec]] = []
     first_seen: dict[str, SourceRef] = {}
     violations: list[LocatedViolation] = []
     for job in jobs:
@@ -80,6 +82,8 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         if spec is not None:
             specs.append(spec)
             violations += job_violations(spec, job, project.policy)
+            loaded.append((job, spec))
+    issues += cross_issues(loaded, first_seen, project.foreign_prefixes)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),

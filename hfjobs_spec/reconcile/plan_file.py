@@ -112,6 +112,7 @@ _CHANGE = {
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
         "cost": _CHANGE_COST,
+        "moved_from": _STRING,
     },
 }
 PLAN_FILE_SCHEMA: dict[str, Any] = {
@@ -148,7 +149,8 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False,
             "required": ["name", "kind", "namespace", "live_ids", "suggestion"],
             "properties": {"name": _STRING, "kind": {"enum": ["job", "scheduled_job"]}, "namespace": _STRING,
-                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": _STRING},
+                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": {"type": ["string", "null"]},
+                           "foreign": _STRING},
         }},
         "cost": _PLAN_COST,
         "policy": POLICY_REPORT_SCHEMA,
