@@ -4,10 +4,19 @@
 adds its commands to the group; `options` declares every option once, as typed values.
 """
 
-from hfjobs_spec.cli import cost_commands, drift_commands, init_command, manifest_commands, reconcile_commands
+from hfjobs_spec.cli import (
+    cost_commands,
+    destroy_command,
+    drift_commands,
+    init_command,
+    manifest_commands,
+    operate_commands,
+    reconcile_commands,
+)
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "cost_commands", "drift_commands", "init_command", "main", "manifest_commands", "reconcile_commands"]
+__all__ = ["cli", "cost_commands", "destroy_command", "drift_commands", "init_command", "main", "manifest_commands",
+           "operate_commands", "reconcile_commands"]
 
 
 def _mount_localhub() -> None:

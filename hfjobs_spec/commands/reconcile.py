@@ -30,7 +30,7 @@ from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.drift import DriftReport, find_drift
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
 from hfjobs_spec.reconcile.lease import Lease, LeaseSettings, LockInfo
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, started_by_hand
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
 from hfjobs_spec.reconcile.secrets import check_secrets, secret_reads, unset_variables
@@ -107,7 +107,9 @@ def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], every: Sequence[L
     def owns(labels: Mapping[str, str]) -> bool:
         return (labels.get(L.PROJECT), labels.get(L.ENVIRONMENT)) == owner and L.MANAGED_BY in labels
 
-    runs = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed if owns(run.labels)}
+    # A run started by hand is not the manifest's (reconcile.live.is_revision_run).
+    runs = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed
+            if owns(run.labels) and not started_by_hand(run.labels)}
     jobs = {(job.namespace, job.labels.get(L.MANIFEST_NAME)) for job in every if owns(job.labels)}
     known = {job.id for job in every}
     by_name: set[tuple[str, str]] = set()
@@ -116,6 +118,8 @@ def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], every: Sequence[L
         ns = spec.namespace
         if ns is None or (ns, spec.name) in (runs if spec.kind == "job" else jobs):
             continue
+        if any((ns, old) in runs or (ns, old) in jobs for old in spec.previous_names):
+            continue  # a rename takes over what the old name owns: nothing is created, nothing to look up
         if spec.import_id is not None:
             if spec.kind == "job" or spec.import_id not in known:  # a run, or the wrong kind: ask
                 by_id.add((ns, spec.import_id))
@@ -146,6 +150,7 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
         allow_empty=settings.allow_empty,
         replace=frozenset(settings.replace),
         targets=frozenset(settings.targets),
+        foreign=project.foreign_prefixes,
     )
 
 
@@ -182,7 +187,7 @@ def options_of(saved: SavedPlan, project: Project) -> DiffOptions:
     recorded = saved.plan.options
     return DiffOptions(project=project.id, environment=project.environment, prune=recorded.prune,
                        allow_empty=recorded.allow_empty, replace=frozenset(recorded.replace),
-                       targets=frozenset(recorded.targets))
+                       targets=frozenset(recorded.targets), foreign=project.foreign_prefixes)
 
 
 def check_not_blocked(plan: Plan) -> None:

@@ -109,6 +109,7 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
+        "moved_from": _STRING,
         "cost": _CHANGE_COST,
     },
 }
@@ -145,7 +146,8 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False,
             "required": ["name", "kind", "namespace", "live_ids", "suggestion"],
             "properties": {"name": _STRING, "kind": {"enum": ["job", "scheduled_job"]}, "namespace": _STRING,
-                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": _STRING},
+                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": {"type": ["string", "null"]},
+                           "foreign": _STRING},
         }},
         "cost": _PLAN_COST,
     },
