@@ -76,9 +76,9 @@ class Change:
     live_ids: tuple[str, ...] = ()
     operations: tuple[Operation, ...] = ()
     blocked: str | None = None
-    cost: ChangeCost | None = None  # set by `reconcile.cost_plan.with_costs` when prices were read
     # The manifest name the job had on the Hub, when this change renames it in place (`previous_names`).
     moved_from: str | None = None
+    cost: ChangeCost | None = None  # set by `reconcile.cost_plan.with_costs` when prices were read
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
@@ -100,10 +100,10 @@ class Change:
         }
         if self.blocked is not None:
             data["blocked"] = self.blocked
-        if self.cost is not None:
-            data["cost"] = self.cost.to_dict()
         if self.moved_from is not None:
             data["moved_from"] = self.moved_from
+        if self.cost is not None:
+            data["cost"] = self.cost.to_dict()
         return data
 
     @classmethod
@@ -118,8 +118,8 @@ class Change:
             live_ids=tuple(data["live_ids"]),
             operations=tuple(Operation.from_dict(op) for op in data["operations"]),
             blocked=data.get("blocked"),
-            cost=ChangeCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
             moved_from=data.get("moved_from"),
+            cost=ChangeCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
         )
 
 

@@ -111,8 +111,8 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
-        "cost": _CHANGE_COST,
         "moved_from": _STRING,
+        "cost": _CHANGE_COST,
     },
 }
 PLAN_FILE_SCHEMA: dict[str, Any] = {
