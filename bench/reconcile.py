@@ -10,8 +10,9 @@ Printed, in order (targets in brackets):
    With those runs still listed: the listing, plan's requests and plan's sequential depth (fewer
    runs: it is slow). Then the one apply that retires them, as a one-time cost after upgrading
    (requests, wall time), and the listing after it. Then plan's requests ÷ the floor [1.00]: 1
-   scheduled-jobs list + ⌈listed runs / page size⌉ pages + 0 whoami (the project names its namespace)
-   + one look-alike lookup per one-shot manifest without a run (none here: every manifest has one).
+   hardware list (the prices, read beside the lists) + 1 scheduled-jobs list + ⌈listed runs / page
+   size⌉ pages + 0 whoami (the project names its namespace) + one look-alike lookup per one-shot
+   manifest without a run (none here: every manifest has one).
 2. plan's sequential depth after retiring: (median wall at L ms latency - median wall at 0 ms) ÷ L ms,
    from in-process plans alternating between 0 ms and L ms [at most 25 round trips]; and the wall
    time of `hfjobs-spec plan --detailed-exitcode` run as a user does, in a new process.
@@ -98,10 +99,10 @@ def backend_for(hub: LocalHub) -> HubBackend:
 
 
 def plan_once(root: Path, backend: HubBackend) -> Planned:
-    """What `plan` does in-process: load and validate the manifests, read the Hub, diff."""
+    """What `plan` does in-process: load and validate the manifests, read the Hub and its prices, diff, price."""
     chosen = settings(root)
     project, specs = load_specs(chosen.manifests, ENVIRON)
-    return reconcile.make_plan(project, specs, backend, reconcile.diff_options(chosen, project), ENVIRON)
+    return reconcile.make_plan(project, specs, backend, reconcile.diff_options(chosen, project), ENVIRON, priced=True)
 
 
 def apply_once(root: Path, backend: HubBackend) -> Planned:
@@ -152,9 +153,9 @@ class Listing:
 
     @property
     def floor(self) -> int:
-        """Plan's fewest requests: 1 scheduled-jobs list + the runs list's pages + 0 whoami (+ 0 look-alike
-        lookups: every one-shot manifest of the bench has a run listed)."""
-        return 1 + self.pages
+        """Plan's fewest requests: 1 hardware list (prices) + 1 scheduled-jobs list + the runs list's pages +
+        0 whoami (+ 0 look-alike lookups: every one-shot manifest of the bench has a run listed)."""
+        return 2 + self.pages
 
     @property
     def pages(self) -> int:
@@ -187,7 +188,8 @@ def counted_plan(root: Path, hub: LocalHub) -> tuple[Planned, dict[str, int]]:
 
 def print_requests(counts: dict[str, int], seen: Listing) -> None:
     total = sum(counts.values())
-    print(f"   plan requests: {total} / floor {seen.floor} (1 scheduled list + {seen.pages_text} + 0 whoami) "
+    print(f"   plan requests: {total} / floor {seen.floor} (1 hardware list + 1 scheduled list + {seen.pages_text} + "
+          "0 whoami) "
           f"= {total / seen.floor:.2f} (target 1.00)")
     for route, number in sorted(counts.items()):
         print(f"     {number:>5}  {route}")

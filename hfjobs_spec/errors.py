@@ -12,7 +12,8 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     ├── NoRunError              a job has no run to show or wait for, or --run names another job's run
     ├── PlanError               the plan cannot be made or executed as asked
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
-    │   └── ProtectedJobError   a change would destroy a job marked `protect: true`
+    │   ├── ProtectedJobError   a change would destroy a job marked `protect: true`
+    │   └── PolicyViolationError  a change breaks a rule of the project's `policy:`
     └── HubError                anything the Hub (or localhub) refused or failed to answer
         ├── HubAuthError        missing or rejected token, forbidden namespace (401, 403)
         ├── HubPaymentError     402: no credits left; final, never retried
@@ -91,6 +92,10 @@ class StalePlanError(PlanError):
 
 class ProtectedJobError(PlanError):
     """The plan would delete or replace a job marked `protect: true`."""
+
+
+class PolicyViolationError(PlanError):
+    """The plan breaks a rule of the project's policy (`policy:` in hfjobs.yaml) that nobody overrode."""
 
 
 class HubError(HfJobsSpecError):

@@ -5,6 +5,7 @@ adds its commands to the group; `options` declares every option once, as typed v
 """
 
 from hfjobs_spec.cli import (
+    cost_commands,
     destroy_command,
     drift_commands,
     init_command,
@@ -14,8 +15,8 @@ from hfjobs_spec.cli import (
 )
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "destroy_command", "drift_commands", "init_command", "main", "manifest_commands", "operate_commands",
-           "reconcile_commands"]
+__all__ = ["cli", "cost_commands", "destroy_command", "drift_commands", "init_command", "main", "manifest_commands",
+           "operate_commands", "reconcile_commands"]
 
 
 def _mount_localhub() -> None:

@@ -52,10 +52,12 @@ class ReconcileArgs:
     replace: tuple[str, ...] = ()
     prune: bool | None = None
     allow_empty: bool = False
+    policy_overrides: tuple[str, ...] = ()
 
     @property
     def shapes_the_plan(self) -> bool:
-        return bool(self.targets or self.replace or self.prune is not None or self.allow_empty)
+        return bool(self.targets or self.replace or self.prune is not None or self.allow_empty
+                    or self.policy_overrides)
 
 
 @dataclass
@@ -93,6 +95,16 @@ _PROJECT_OPTIONS = (
 )
 LOCAL_OPTION = click.option("--local", "local", is_flag=True,
                             help="Use the embedded local Hub (state in .hfjobs/); no account needed.")
+def policy_rules(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """An option callback: each value must name a rule of `policy:` (with a did-you-mean)."""
+    from hfjobs_spec.policy.model import check_override_names
+
+    problem = check_override_names(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return tuple(sorted(set(value)))
+
+
 _RECONCILE_OPTIONS = (
     LOCAL_OPTION,
     click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable)."),
@@ -101,6 +113,8 @@ _RECONCILE_OPTIONS = (
     click.option("--prune/--no-prune", default=None,
                  help="Delete managed jobs no longer declared (default: the project's `prune`, true)."),
     click.option("--allow-empty", is_flag=True, help="Allow a plan that deletes every job when none is declared."),
+    click.option("--policy-override", "policy_overrides", multiple=True, metavar="RULE", callback=policy_rules,
+                 help="Accept changes that break this policy rule, knowingly (repeatable; recorded in the plan)."),
 )
 
 
@@ -124,9 +138,9 @@ def reconcile_options(func: Callable[..., R]) -> Callable[..., R]:
     """Declare the reconcile options (and the project's); the command receives `reconcile: ReconcileArgs`."""
     @functools.wraps(func)
     def command(*args: Any, local: bool, targets: tuple[str, ...], replace: tuple[str, ...], prune: bool | None,
-                allow_empty: bool, **kwargs: Any) -> R:
-        return func(*args, reconcile=ReconcileArgs(local, tuple(targets), tuple(replace), prune, allow_empty),
-                    **kwargs)
+                allow_empty: bool, policy_overrides: tuple[str, ...], **kwargs: Any) -> R:
+        return func(*args, reconcile=ReconcileArgs(local, tuple(targets), tuple(replace), prune, allow_empty,
+                                                   policy_overrides), **kwargs)
 
     return project_options(_with_options(command, _RECONCILE_OPTIONS))
 
@@ -163,6 +177,7 @@ def reconcile_settings(glob: GlobalOptions, project: ProjectArgs, reconcile: Rec
         allow_empty=reconcile.allow_empty,
         replace=reconcile.replace,
         targets=reconcile.targets,
+        policy_overrides=reconcile.policy_overrides,
         lease=LeaseSettings() if lock_timeout is None else LeaseSettings(timeout=lock_timeout),
     )
 

@@ -102,8 +102,8 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     settings = reconcile_settings(globals_of(ctx), project, reconcile, lock_timeout=lock_timeout)
     saved = read_plan_file(planfile) if planfile is not None else None
     if saved is not None and reconcile.shapes_the_plan:
-        raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune and --allow-empty "
-                               "belong to `plan`")
+        raise click.UsageError("a saved plan is applied as it is: --target, --replace, --prune, --allow-empty and "
+                               "--policy-override belong to `plan`")
     as_json = fmt == "json"
     progress = Progress(to_stderr=as_json)
     interrupts = GracefulInterrupts(progress)

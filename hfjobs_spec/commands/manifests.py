@@ -12,6 +12,7 @@ from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.origins import FieldOrigin
 from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
 from hfjobs_spec.masking import SecretMask
+from hfjobs_spec.policy.model import LocatedViolation
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
         result = _load(project, settings, environ)
     except ManifestErrors as exc:
         return Validation(issues=exc.issues, files=(), jobs=0, root=project.root)
-    return Validation(issues=result.issues, files=result.files, jobs=len(result.specs), root=project.root,
+    # Static policy rules fail validate; only plan and apply take --policy-override.
+    issues = tuple(sorted((*result.issues, *(found.issue for found in result.violations))))
+    return Validation(issues=issues, files=result.files, jobs=len(result.specs), root=project.root,
                       warnings=tuple(sorted({*import_warnings(result.specs), *result.warnings})))
 
 
@@ -89,6 +92,18 @@ def explain_specs(settings: ManifestSettings,
     if not result.ok:
         raise ManifestErrors(result.issues)
     return result.specs, result.origins
+
+
+def load_checked(settings: ManifestSettings, environ: Mapping[str, str], overrides: Sequence[str] = (),
+                 ) -> tuple[Project, tuple[JobSpec, ...], tuple[LocatedViolation, ...]]:
+    """Like `load_specs`, and the static policy holds: a violation is an error unless its rule is in
+    `overrides`; the overridden violations are returned, for the plan to show."""
+    project = load_project(settings.project)
+    result = _load(project, settings, environ)
+    refused = [found.issue for found in result.violations if found.rule not in overrides]
+    if not result.ok or refused:
+        raise ManifestErrors((*result.issues, *refused))
+    return project, result.specs, tuple(found for found in result.violations if found.rule in overrides)
 
 
 def _load(project: Project, settings: ManifestSettings, environ: Mapping[str, str], *,

@@ -12,16 +12,22 @@ import dataclasses
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, hub_identity, open_backend
-from hfjobs_spec.commands.manifests import ManifestSettings, load_specs
-from hfjobs_spec.errors import HubNotFoundError, ProtectedJobError
+from hfjobs_spec.commands.manifests import ManifestSettings, load_checked, load_specs
+from hfjobs_spec.commands.pricing import PricesInFlight
+from hfjobs_spec.errors import HubNotFoundError, PolicyViolationError, ProtectedJobError
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project
+from hfjobs_spec.policy.model import LocatedViolation
+from hfjobs_spec.policy.static import check_namespace
+from hfjobs_spec.reconcile.cost_plan import with_costs
 from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.drift import DriftReport, find_drift
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
@@ -29,6 +35,8 @@ from hfjobs_spec.reconcile.lease import Lease, LeaseSettings, LockInfo
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState, started_by_hand
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
+from hfjobs_spec.reconcile.policy_plan import PolicyInput, with_policy
+from hfjobs_spec.reconcile.policy_report import BLOCK_PREFIX
 from hfjobs_spec.reconcile.secrets import check_secrets, secret_reads, unset_variables
 from hfjobs_spec.reconcile.status import StatusRow, status_rows
 
@@ -44,6 +52,8 @@ class ReconcileSettings:
     replace: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     lease: LeaseSettings = field(default_factory=LeaseSettings)
+    now: datetime | None = None  # the time costs are computed at (None: the current time)
+    policy_overrides: tuple[str, ...] = ()  # policy rules accepted knowingly (--policy-override)
 
 
 @dataclass(frozen=True)
@@ -151,17 +161,33 @@ def diff_options(settings: ReconcileSettings, project: Project) -> DiffOptions:
         allow_empty=settings.allow_empty,
         replace=frozenset(settings.replace),
         targets=frozenset(settings.targets),
+        policy_overrides=frozenset(settings.policy_overrides),
         foreign=project.foreign_prefixes,
     )
 
 
 def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, options: DiffOptions,
-              environ: Mapping[str, str], *, hub: str = "") -> Planned:
-    """Read the live state and diff it. Needs no secret value: it lists the variables apply will read."""
+              environ: Mapping[str, str], *, hub: str = "", priced: bool = False,
+              now: datetime | None = None, overridden: Sequence[LocatedViolation] | None = None) -> Planned:
+    """Read the live state and diff it. Needs no secret value: it lists the variables apply will read.
+
+    `priced`: also read the Hub's prices (side by side with the live state) and put the cost of every
+    change in the plan, as of `now` (default: the current time). `overridden` (the static policy
+    violations accepted by `options.policy_overrides`): also hold the plan to the project's policy.
+    """
     default, resolved = resolve_namespaces(project, specs, backend)
     namespaces = {default, *project.prune_namespaces, *(spec.namespace for spec in resolved if spec.namespace)}
-    live = read_live(backend, sorted(namespaces), project.id, resolved, options.environment_label)
-    plan = diff(resolved, live, options)
+    with PricesInFlight(backend) if priced else nullcontext() as prices:
+        live = read_live(backend, sorted(namespaces), project.id, resolved, options.environment_label)
+        plan = diff(resolved, live, options)
+        if prices is not None:
+            plan = with_costs(plan, resolved, live, prices.result(), now or datetime.now(UTC))
+    if overridden is not None:
+        # A namespace that came from the token is known only now: allowed_namespaces is checked here.
+        late = [found for spec in specs if spec.namespace is None
+                for found in check_namespace(spec.name, default, project.policy)]
+        plan = with_policy(plan, PolicyInput(project.policy, options.policy_overrides, tuple(overridden),
+                                             tuple(late)))
     creating = specs_to_create(plan, resolved)
     plan = dataclasses.replace(plan, reads=secret_reads(creating),
                                unset=unset_variables(creating, environ, backend.token()),
@@ -181,14 +207,21 @@ def options_of(saved: SavedPlan, project: Project) -> DiffOptions:
     recorded = saved.plan.options
     return DiffOptions(project=project.id, environment=project.environment, prune=recorded.prune,
                        allow_empty=recorded.allow_empty, replace=frozenset(recorded.replace),
-                       targets=frozenset(recorded.targets), foreign=project.foreign_prefixes)
+                       targets=frozenset(recorded.targets), foreign=project.foreign_prefixes,
+                       policy_overrides=frozenset(recorded.policy_overrides))
 
 
 def check_not_blocked(plan: Plan) -> None:
     blocked = plan.blocked
-    if blocked:
-        reasons = "\n  ".join(change.blocked or "" for change in blocked)
-        raise ProtectedJobError(f"the plan would delete or replace protected jobs; nothing was changed:\n  {reasons}")
+    if not blocked:
+        return
+    reasons = "\n  ".join(dict.fromkeys(change.blocked or "" for change in blocked))  # once each, in order
+    if all((change.blocked or "").startswith(BLOCK_PREFIX) for change in blocked):
+        # One line: the error boundary prints messages as single lines (a newline could fake another).
+        found = " | ".join(dict.fromkeys(change.blocked or "" for change in blocked))
+        raise PolicyViolationError(f"the plan breaks the project's policy; nothing was changed (a reviewer may "
+                                   f"accept a rule knowingly with --policy-override RULE): {found}")
+    raise ProtectedJobError(f"the plan would delete or replace protected jobs; nothing was changed:\n  {reasons}")
 
 
 def execute(planned: Planned, backend: HubBackend, environ: Mapping[str, str], *, parallelism: int,
@@ -207,10 +240,11 @@ def execute(planned: Planned, backend: HubBackend, environ: Mapping[str, str], *
 
 
 def run_plan(settings: ReconcileSettings, environ: Mapping[str, str]) -> Plan:
-    project, specs = load_specs(settings.manifests, environ)
+    project, specs, overridden = load_checked(settings.manifests, environ, settings.policy_overrides)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         return make_plan(project, specs, backend, diff_options(settings, project), environ,
-                         hub=hub_identity(settings.hub, backend)).plan
+                         hub=hub_identity(settings.hub, backend), priced=True, now=settings.now,
+                         overridden=overridden).plan
 
 
 @dataclass(frozen=True)
@@ -229,13 +263,17 @@ def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved:
 
     What is carried out is always the plan computed here; a saved plan only has to be equal to it.
     """
-    project, specs = load_specs(settings.manifests, environ)
+    overrides = saved.plan.options.policy_overrides if saved is not None else settings.policy_overrides
+    project, specs, overridden = load_checked(settings.manifests, environ, overrides)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         project = with_default_namespace(project, backend)
         options = options_of(saved, project) if saved else diff_options(settings, project)
         # Plan inside the lease: a second apply plans only after the first is done, and finds it done.
         with project_lease(project, backend, settings).held():
-            planned = make_plan(project, specs, backend, options, environ, hub=hub_identity(settings.hub, backend))
+            # A saved plan is priced again at its own time: only changed prices (or jobs) make it stale.
+            now = saved.plan.cost.as_of if saved is not None and saved.plan.cost is not None else settings.now
+            planned = make_plan(project, specs, backend, options, environ, hub=hub_identity(settings.hub, backend),
+                                priced=True, now=now, overridden=overridden)
             if saved is not None:
                 check_same_plan(saved, planned.plan)
             check_not_blocked(planned.plan)

@@ -15,9 +15,27 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from hfjobs_spec.errors import HubError, HubNotFoundError
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec, LiveWebhook, WebhookRequest
+from hfjobs_spec.hub.model import (
+    HardwarePrice,
+    JobRequest,
+    LiveRun,
+    LiveScheduledJob,
+    LiveSpec,
+    LiveWebhook,
+    WebhookRequest,
+)
 
 T = TypeVar("T")
+
+# The published per-minute prices in micro-dollars (hourly / 60 × 10⁶, rounded), as the Hub's list serves them.
+PUBLISHED_PRICES: dict[str, int] = {
+    "cpu-basic": 167, "cpu-upgrade": 500, "cpu-performance": 31_667, "cpu-xl": 16_667, "t4-small": 6_667,
+    "t4-medium": 10_000, "l4x1": 13_333, "l4x4": 63_333, "l40sx1": 30_000, "l40sx4": 138_333, "l40sx8": 391_667,
+    "a10g-small": 16_667, "a10g-large": 25_000, "a10g-largex2": 50_000, "a10g-largex4": 83_333,
+    "a100-large": 41_667, "a100x4": 166_667, "a100x8": 333_333, "h200": 83_333, "h200x2": 166_667,
+    "h200x4": 333_333, "h200x8": 666_667, "rtx-pro-6000": 45_833, "rtx-pro-6000x2": 91_667,
+    "rtx-pro-6000x4": 183_333, "rtx-pro-6000x8": 366_667,
+}
 
 
 @dataclass
@@ -47,6 +65,9 @@ class FakeHub:
 
         self.logs: dict[str, list[str]] = {}  # run id -> lines; tests add them with `log`
         self.calls: dict[str, int] = {}
+        # What `list_hardware` serves; a test may drop or reprice a flavor.
+        self.hardware: list[HardwarePrice] = [HardwarePrice(name, micro, "minute")
+                                              for name, micro in PUBLISHED_PRICES.items()]
         self._faults: list[_Fault] = []
 
     # Test controls
@@ -81,6 +102,11 @@ class FakeHub:
     def whoami(self) -> str:
         self._enter("whoami")
         return self.user
+
+    def list_hardware(self) -> list[HardwarePrice]:
+        self._enter("list_hardware")
+        with self._lock:
+            return list(self.hardware)
 
     def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
         self._enter("list_scheduled_jobs", namespace)

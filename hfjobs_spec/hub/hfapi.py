@@ -30,7 +30,15 @@ from hfjobs_spec.errors import (
     HubRateLimitError,
     HubTransportError,
 )
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec, LiveWebhook, WebhookRequest
+from hfjobs_spec.hub.model import (
+    HardwarePrice,
+    JobRequest,
+    LiveRun,
+    LiveScheduledJob,
+    LiveSpec,
+    LiveWebhook,
+    WebhookRequest,
+)
 from hfjobs_spec.labels import WEBHOOK_MARKER_PREFIX
 from hfjobs_spec.manifest.model import NetworkSpec, VolumeSpec
 from hfjobs_spec.manifest.tokens import safe_text
@@ -135,6 +143,14 @@ class HfApiBackend:
     def whoami(self) -> str:
         with _translated():
             return str(self._api.whoami()["name"])
+
+    def list_hardware(self) -> list[HardwarePrice]:
+        with _translated():
+            try:
+                return [_price(item) for item in self._api.list_jobs_hardware()]
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the client parses the body as is
+                raise HubError(f"the Hub's hardware list is not in the expected shape ({type(exc).__name__}: "
+                               f"{safe_text(str(exc))[:100]})") from exc
 
     def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
         with _translated():
@@ -305,7 +321,24 @@ def _run(info: Any) -> LiveRun:
         initiator_id=initiator.id if initiator else None,
         url=info.url,
         message=safe_text(info.status.message) if info.status.message else None,
+        started_at=info.started_at,
+        running_seconds=_whole_seconds(info.durations.running_secs if info.durations else None),
     )
+
+
+def _whole_seconds(value: Any) -> int | None:
+    # The Hub's answer is input like any other: a duration that is not a number >= 0 is unknown.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 or value == float("inf"):
+        return None
+    return int(value)
+
+
+def _price(info: Any) -> HardwarePrice:
+    micro = info.unit_cost_micro_usd
+    # Not an integer count of micro-dollars: left unusable (negative), so that flavor is "price unknown".
+    valid = isinstance(micro, int) and not isinstance(micro, bool)
+    return HardwarePrice(name=str(info.name), unit_cost_micro_usd=micro if valid else -1,
+                         unit_label=str(info.unit_label))
 
 
 def _scheduled(info: Any) -> LiveScheduledJob:

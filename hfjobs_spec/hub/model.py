@@ -92,6 +92,8 @@ class LiveRun:
     initiator_id: str | None = None
     url: str | None = None
     message: str | None = None
+    started_at: datetime | None = None
+    running_seconds: int | None = None  # time spent RUNNING so far, as the Hub reports it (what is billed)
 
     @property
     def active(self) -> bool:
@@ -120,6 +122,15 @@ class LiveScheduledJob:
     @property
     def labels(self) -> Mapping[str, str]:
         return self.spec.labels
+
+
+@dataclass(frozen=True)
+class HardwarePrice:
+    """One flavor's price as the Hub's hardware list gives it: micro-dollars per `unit_label` ("minute")."""
+
+    name: str
+    unit_cost_micro_usd: int
+    unit_label: str
 
 
 @dataclass(frozen=True, kw_only=True)

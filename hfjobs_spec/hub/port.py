@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveWebhook, WebhookRequest
+from hfjobs_spec.hub.model import HardwarePrice, JobRequest, LiveRun, LiveScheduledJob, LiveWebhook, WebhookRequest
 
 
 class HubBackend(Protocol):
@@ -19,6 +19,10 @@ class HubBackend(Protocol):
 
     def token(self) -> str | None:
         """The token requests are made with (the value `$HF_TOKEN` secrets resolve to)."""
+        ...
+
+    def list_hardware(self) -> list[HardwarePrice]:
+        """The Hub's hardware list with its prices (`GET /api/jobs/hardware`)."""
         ...
 
     def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]: ...

@@ -19,7 +19,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_e
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubError, HubNotFoundError, HubRateLimitError, HubTransportError
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveWebhook, WebhookRequest
+from hfjobs_spec.hub.model import HardwarePrice, JobRequest, LiveRun, LiveScheduledJob, LiveWebhook, WebhookRequest
 from hfjobs_spec.hub.port import HubBackend
 
 T = TypeVar("T")
@@ -147,6 +147,9 @@ class RetryingBackend:
 
     def whoami(self) -> str:
         return self._retry(self.inner.whoami)
+
+    def list_hardware(self) -> list[HardwarePrice]:
+        return self._retry(self.inner.list_hardware)
 
     def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
         return self._retry(lambda: self.inner.list_scheduled_jobs(namespace, labels))

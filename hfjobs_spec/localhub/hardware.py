@@ -1,4 +1,4 @@
-"""The Jobs hardware list (`GET /api/jobs/hardware`), from the huggingface_hub jobs guide.
+"""The Jobs hardware list (`GET /api/jobs/hardware`), from the huggingface_hub jobs guide, in its order.
 
 Prices are stored per hour as published; the per-minute unit cost the API reports is derived
 from them (`unitCostMicroUSD` = hourly / 60 × 10⁶, rounded), which reproduces the Hub's own
@@ -68,11 +68,6 @@ HARDWARE: tuple[Hardware, ...] = (
     _hw("cpu-xl", "CPU XL", 16, 124, 1000, None, 1.00),
     _hw("t4-small", "Nvidia T4 - small", 4, 15, 50, ("T4", 1, 16), 0.40),
     _hw("t4-medium", "Nvidia T4 - medium", 8, 30, 100, ("T4", 1, 16), 0.60),
-    _hw("l4x1", "1x Nvidia L4", 8, 30, 400, ("L4", 1, 24), 0.80),
-    _hw("l4x4", "4x Nvidia L4", 48, 186, 3200, ("L4", 4, 96), 3.80),
-    _hw("l40sx1", "1x Nvidia L40S", 8, 62, 380, ("L40S", 1, 48), 1.80),
-    _hw("l40sx4", "4x Nvidia L40S", 48, 382, 3200, ("L40S", 4, 192), 8.30),
-    _hw("l40sx8", "8x Nvidia L40S", 192, 1534, 6500, ("L40S", 8, 384), 23.50),
     _hw("a10g-small", "Nvidia A10G - small", 4, 15, 110, ("A10G", 1, 24), 1.00),
     _hw("a10g-large", "Nvidia A10G - large", 12, 46, 200, ("A10G", 1, 24), 1.50),
     _hw("a10g-largex2", "2x Nvidia A10G - large", 24, 92, 1000, ("A10G", 2, 48), 3.00),
@@ -88,6 +83,11 @@ HARDWARE: tuple[Hardware, ...] = (
     _hw("rtx-pro-6000x2", "Nvidia RTX PRO 6000", 46, 512, 950, ("RTX PRO 6000", 2, 192), 5.50),
     _hw("rtx-pro-6000x4", "Nvidia RTX PRO 6000", 92, 1024, 1900, ("RTX PRO 6000", 4, 384), 11.00),
     _hw("rtx-pro-6000x8", "Nvidia RTX PRO 6000", 184, 2048, 3800, ("RTX PRO 6000", 8, 768), 22.00),
+    _hw("l4x1", "1x Nvidia L4", 8, 30, 400, ("L4", 1, 24), 0.80),
+    _hw("l4x4", "4x Nvidia L4", 48, 186, 3200, ("L4", 4, 96), 3.80),
+    _hw("l40sx1", "1x Nvidia L40S", 8, 62, 380, ("L40S", 1, 48), 1.80),
+    _hw("l40sx4", "4x Nvidia L40S", 48, 382, 3200, ("L40S", 4, 192), 8.30),
+    _hw("l40sx8", "8x Nvidia L40S", 192, 1534, 6500, ("L40S", 8, 384), 23.50),
 )
 
 BY_NAME: dict[str, Hardware] = {hw.name: hw for hw in HARDWARE}

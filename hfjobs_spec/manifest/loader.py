@@ -18,6 +18,7 @@ from hfjobs_spec.manifest.matrix import default_name, expand
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.origins import FieldOrigin, explain, redundant_values
+from hfjobs_spec.manifest.policy_check import job_violations
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
 from hfjobs_spec.manifest.renames import cross_issues
 from hfjobs_spec.manifest.render import RenderContext, Renderer
@@ -28,6 +29,7 @@ from hfjobs_spec.manifest.secret_refs import has_templates, is_template, referen
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
+from hfjobs_spec.policy.model import LocatedViolation
 
 _VALIDATOR = make_validator(job_schema())
 
@@ -54,6 +56,8 @@ class LoadResult:
     warnings: tuple[ManifestIssue, ...] = ()  # worth a look, never a failure
     # With `explain=True`: every field of every valid job with where it came from, by job name.
     origins: Mapping[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict, compare=False)
+    # Static policy rules the valid specs break, at their file:line (validate reports them as errors).
+    violations: tuple[LocatedViolation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -82,6 +86,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     specs: list[JobSpec] = []
     loaded: list[tuple[Located, JobSpec]] = []
     first_seen: dict[str, SourceRef] = {}
+    violations: list[LocatedViolation] = []
     for doc in (doc for doc, job in zip(documents, jobs, strict=True) if job is not None):
         for name, spec, job in _load_variants(doc, project, renderer, scripts, issues, extras):
             if name is None:
@@ -98,6 +103,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
             first_seen[name] = spec.source if spec and spec.source else SourceRef(job.start.file, job.start.line)
             if spec is not None:
                 specs.append(spec)
+                violations += job_violations(spec, job, project.policy)
                 loaded.append((job, spec))
     issues += cross_issues(loaded, first_seen, project.foreign_prefixes)
     return LoadResult(
@@ -107,6 +113,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         secret_names=renderer.context.secret_names,
         warnings=tuple(sorted({safe_issue(issue) for issue in extras.warnings})),
         origins=extras.origins,
+        violations=tuple(sorted(violations)),
     )
 
 

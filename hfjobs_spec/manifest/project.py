@@ -11,6 +11,7 @@ from typing import Any
 from hfjobs_spec import labels
 from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest import safe_paths
+from hfjobs_spec.manifest.policy_config import read_policy
 from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.secret_refs import referenced_names
@@ -25,6 +26,7 @@ from hfjobs_spec.manifest.yaml_source import (
     parse_scalar,
     read_text,
 )
+from hfjobs_spec.policy.model import Policy
 
 PROJECT_FILE = "hfjobs.yaml"
 _VALIDATOR = make_validator(project_schema())
@@ -82,6 +84,8 @@ class Project:
     var_origins: tuple[tuple[Path_, str, str], ...] = field(default=(), compare=False, repr=False)
     # Where `namespace` came from: (origin, where); ("", "") when none is set.
     namespace_origin: tuple[str, str] = field(default=("", ""), compare=False, repr=False)
+    # The rules in force for the selected environment (`policy:`; the environment's rule wins).
+    policy: Policy = field(default_factory=Policy)
     # Resolving a path costs a system call per component, and each file is shown several times.
     _displays: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -166,6 +170,9 @@ def _load_project(options: ProjectOptions) -> Project:
         if "defaults" in chosen:
             layers.append(DefaultsLayer(located, ("environments", name, "defaults"),
                                         f"environment {name!r} defaults"))
+    policy, policy_issues = read_policy(located, name)
+    if policy_issues:
+        raise ManifestErrors(policy_issues)
     for values_file in options.values_files:
         values = _load_values_file(options.cwd / values_file, str(values_file))
         variables = deep_merge(variables, values)
@@ -190,6 +197,7 @@ def _load_project(options: ProjectOptions) -> Project:
         secret_names=frozenset(_defaults_secret_names(data)),
         var_origins=tuple(origins),
         namespace_origin=namespace_origin,
+        policy=policy,
     )
 
 

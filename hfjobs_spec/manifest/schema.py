@@ -362,6 +362,45 @@ def defaults_schema() -> dict[str, Any]:
     }
 
 
+# Money in US dollars: a number, or a decimal string (`"12.50"`, `"$12.50"`) read exactly, never as a float.
+MONEY_PATTERN = r"^\$?[0-9]{1,9}(\.[0-9]{1,6})?$"
+_MONEY: dict[str, Any] = {
+    "anyOf": [{"type": "number", "minimum": 0, "maximum": 999_999_999}, {"type": "string", "pattern": MONEY_PATTERN}],
+}
+_PATTERNS: dict[str, Any] = {"type": "array", "minItems": 1, "uniqueItems": True,
+                             "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+
+
+def policy_schema() -> dict[str, Any]:
+    """`policy:` at the top of hfjobs.yaml and in each environment (the environment's rule wins, whole)."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Rules every change must satisfy. An environment's rule replaces the top-level one.",
+        "properties": {
+            "allowed_flavors": {**_PATTERNS, "description": "Flavors jobs may use: names or shell patterns "
+                                "(`cpu-*`, `t4-?????`)."},
+            "max_timeout": {**copy.deepcopy(JOB_PROPERTIES["timeout"]),
+                            "description": "Longest timeout a job may set, written like a job's timeout."},
+            "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS,
+                             "description": "Most attempts a job may set."},
+            "max_run_cost": {**_MONEY, "description": "Most one run may cost at its ceiling (price x timeout x "
+                             "attempts), in US dollars; checked by plan."},
+            "max_monthly_cost": {**_MONEY, "description": "Most the project's jobs in this environment may cost "
+                                 "in a month at their ceilings, in US dollars; checked by plan."},
+            "required_labels": {"type": "array", "uniqueItems": True, "minItems": 1,
+                                "items": {"type": "string", "pattern": labels.LABEL_PATTERN,
+                                          "maxLength": labels.LABEL_MAX_LENGTH},
+                                "description": "Label keys every job must carry (defaults count)."},
+            "allow_public_ports": {"type": "boolean",
+                                   "description": "Whether jobs may use `expose_public`. Default: false."},
+            "allowed_namespaces": {**_PATTERNS, "description": "Namespaces jobs may live in: names or shell "
+                                   "patterns."},
+            "require_protect": {"type": "boolean", "description": "Every job must set `protect: true`."},
+        },
+    }
+
+
 def project_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of `hfjobs.yaml`."""
     namespace = copy.deepcopy(JOB_PROPERTIES["namespace"])
@@ -402,6 +441,7 @@ def project_schema() -> dict[str, Any]:
             },
             "vars": {"type": "object", "description": "Template variables (`{{ vars.NAME }}`)."},
             "defaults": {"$ref": "#/$defs/defaults"},
+            "policy": {"$ref": "#/$defs/policy"},
             "environments": {
                 "type": "object",
                 # Environment names become a label value (hfjobs-environment), so they follow label rules.
@@ -415,12 +455,13 @@ def project_schema() -> dict[str, Any]:
                         "namespace": copy.deepcopy(namespace),
                         "vars": {"type": "object"},
                         "defaults": {"$ref": "#/$defs/defaults"},
+                        "policy": {"$ref": "#/$defs/policy"},
                     },
                 },
                 "description": "Named environments selected with -E/--environment.",
             },
         },
-        "$defs": {"defaults": defaults_schema()},
+        "$defs": {"defaults": defaults_schema(), "policy": policy_schema()},
     }
 
 

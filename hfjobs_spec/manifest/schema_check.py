@@ -34,6 +34,7 @@ _PATTERN_MEANING = {
     s.TIMEOUT_PATTERN: "must be a number of seconds, or a number followed by s, m, h or d (e.g. \"30m\")",
     s.SCHEDULE_PATTERN: "must be a 5-field cron expression or one of " + ", ".join(s.SCHEDULE_ALIASES),
     volumes.REPO_ID_PATTERN: "must be a Hub id of the form namespace/name",
+    s.MONEY_PATTERN: "must be an amount of US dollars such as 12.50 or \"$12.50\" (up to 6 decimals)",
     labels.LABEL_PATTERN: "may contain only letters, digits, '-' and '_'",
     labels.LABEL_VALUE_PATTERN: "may contain only letters, digits, '-' and '_'",
     "^/": "must be an absolute path (starting with '/')",

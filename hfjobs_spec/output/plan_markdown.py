@@ -10,10 +10,12 @@ then the overview is cut to what fits, always saying what was left out.
 
 from __future__ import annotations
 
+from hfjobs_spec.output.cost_markdown import cost_headline, cost_table, schedule_section
 from hfjobs_spec.output.markdown import MAX_CHARS, RunContext, fence, inline, marker, truncate
 from hfjobs_spec.output.plan_groups import group_title, grouped
 from hfjobs_spec.output.plan_text import expand, summary_line, value_text
 from hfjobs_spec.output.plan_webhook import webhook_lines
+from hfjobs_spec.output.policy_text import policy_markdown, policy_verdict
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 __all__ = ["MAX_CHARS", "RunContext", "plan_marker", "render_plan_error_markdown", "render_plan_markdown",
@@ -35,14 +37,22 @@ def render_plan_markdown(plan: Plan, *, max_chars: int = MAX_CHARS, context: Run
     if not plan.has_changes:
         return head + tail
     overview = _overview(plan.pending)
-    full = head + overview + "\n" + _all_details(plan.pending) + tail
+    costs, schedules = cost_table(plan), schedule_section(plan)
+    full = head + overview + costs + schedules + "\n" + _all_details(plan.pending) + tail
     if len(full) <= max_chars:
         return full
     note = (f"\n> [!NOTE]\n> The full plan is longer than {max_chars:,} characters, so the per-job details are "
             "left out. Run `hfjobs-spec plan` (or see the job summary) for every field.\n")
-    compact = head + overview + note + tail
+    compact = head + overview + note + costs + schedules + tail
     if len(compact) <= max_chars:
         return compact
+    # Then the cost rows that fit (the totals stay in the head), the schedules only if they still fit.
+    room = max_chars - len(head) - len(overview) - len(note) - len(tail)
+    if room > 0:
+        rows = cost_table(plan, room - (len(schedules) if len(schedules) < room // 2 else 0))
+        kept = schedules if len(rows) + len(schedules) <= room else ""
+        if len(rows) + len(kept) <= room:
+            return head + overview + note + rows + kept + tail
     return head + _cut_overview(plan.pending, max_chars - len(head) - len(tail) - 400) + tail
 
 
@@ -70,7 +80,7 @@ def _title(project: str, environment: str | None) -> str:
 
 def _head(plan: Plan) -> str:
     return f"{plan_marker(plan.project, plan.environment)}\n{_title(plan.project, plan.environment)}\n\n" \
-           f"{_verdict(plan)}{_destructive(plan)}{_lookalikes(plan)}"
+           f"{_verdict(plan)}{cost_headline(plan)}{policy_markdown(plan)}{_destructive(plan)}{_lookalikes(plan)}"
 
 
 def _verdict(plan: Plan) -> str:
@@ -78,7 +88,7 @@ def _verdict(plan: Plan) -> str:
         return "✅ **No changes.** The Hub matches the manifests.\n"
     s = plan.summary
     if plan.blocked:
-        return f"⛔ **{summary_line(plan)}** {len(plan.blocked)} blocked by `protect: true`: apply will refuse.\n"
+        return f"⛔ **{summary_line(plan)}** {len(plan.blocked)} {policy_verdict(plan)}: apply will refuse.\n"
     destructive = s["delete"] or s["replace"] or any(_replaces(c) for c in plan.pending)
     icon = "🔴" if destructive else "🟡" if s["update"] and not s["create"] else "🟢"
     return f"{icon} **{summary_line(plan)}**\n"

@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from hfjobs_spec.output.cost_text import change_cost_lines, next_runs_lines, plan_starts_runs, total_lines
 from hfjobs_spec.output.plan_groups import group_title, grouped
 from hfjobs_spec.output.plan_webhook import webhook_lines
+from hfjobs_spec.output.policy_text import policy_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 SYMBOLS = {"create": "+", "import": "<=", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
@@ -71,6 +73,8 @@ def change_block(change: Change, color: bool, plan: Plan | None = None) -> list[
         lines.append(f"      {mark} {text}")
     lines += webhook_lines(change, lambda diff: " ".join(field_line(diff)), "      ")
     lines.append("    }")
+    lines += [f"    {line}" for line in change_cost_lines(change)]
+    lines += [f"    {line}" for line in next_runs_lines(change, plan.cost if plan else None)]
     if change.blocked:
         lines.append(_style(f"    ! blocked: {change.blocked}", "delete", color))
     for conflict in plan.conflicts_of(change) if plan else ():
@@ -87,7 +91,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
                  f"{', '.join(plan.left_out[:10])}{', ...' if count > 10 else ''}.\n")
     if not plan.has_changes:
         matched = "the targeted jobs match the manifests" if plan.left_out else "the Hub matches the manifests"
-        return f"{where}: {matched}.\n{scope}\n{summary_line(plan)}\n"
+        return f"{where}: {matched}.\n{scope}\n{cost_summary(plan)}{policy_summary(plan)}{summary_line(plan)}\n"
     symbols = "+ create, <= import, ~ update in place" if plan.summary["import"] else "+ create, ~ update in place"
     lines = [f"{where}. Symbols: {symbols}, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
@@ -99,8 +103,22 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
             lines.append("")
     if plan.reads:
         lines += [*secret_lines(plan), ""]
-    lines.append(summary_line(plan))
+    # The summary line stays last, as in Terraform: cost totals and policy findings come just above it.
+    lines.append(cost_summary(plan) + policy_summary(plan) + summary_line(plan))
     return "\n".join(lines) + "\n"
+
+
+def policy_summary(plan: Plan) -> str:
+    """What broke the project's policy and what was overridden (nothing when no rule had anything to say)."""
+    lines = policy_lines(plan)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def cost_summary(plan: Plan) -> str:
+    """The plan's cost totals, just above the summary line (nothing for a plan made without prices)."""
+    if plan.cost is None:
+        return ""
+    return "\n".join(total_lines(plan.cost, starts_runs=plan_starts_runs(plan))) + "\n"
 
 
 def secret_lines(plan: Plan) -> list[str]:

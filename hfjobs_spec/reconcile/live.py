@@ -39,6 +39,7 @@ class DiffOptions:
     allow_empty: bool = False
     replace: frozenset[str] = frozenset()
     targets: frozenset[str] = frozenset()
+    policy_overrides: frozenset[str] = frozenset()
     # Label key prefixes of other tools: their jobs are never owned, adopted or imported.
     foreign: tuple[str, ...] = L.FOREIGN_PREFIXES
 
@@ -50,7 +51,7 @@ class DiffOptions:
     def requested(self) -> PlanOptions:
         """What a plan records about how it was asked for."""
         return PlanOptions(prune=self.prune, allow_empty=self.allow_empty, replace=tuple(sorted(self.replace)),
-                           targets=tuple(sorted(self.targets)))
+                           targets=tuple(sorted(self.targets)), policy_overrides=tuple(sorted(self.policy_overrides)))
 
 
 def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:

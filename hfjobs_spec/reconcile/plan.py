@@ -12,6 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hfjobs_spec.reconcile.cost import ChangeCost, PlanCost
+from hfjobs_spec.reconcile.policy_report import PolicyReport
+
 # "import": adopt an unmanaged Hub object (stamp the ownership labels in place), then whatever else the
 # manifest still asks of it, in the same change.
 Action = Literal["create", "import", "update", "replace", "delete", "noop"]
@@ -115,6 +118,7 @@ class Change:
     webhook: WebhookChange | None = None
     # The manifest name the job had on the Hub, when this change renames it in place (`previous_names`).
     moved_from: str | None = None
+    cost: ChangeCost | None = None  # set by `reconcile.cost_plan.with_costs` when prices were read
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
@@ -142,6 +146,8 @@ class Change:
             data["webhook"] = self.webhook.to_dict()
         if self.moved_from is not None:
             data["moved_from"] = self.moved_from
+        if self.cost is not None:
+            data["cost"] = self.cost.to_dict()
         return data
 
     @classmethod
@@ -159,6 +165,7 @@ class Change:
             group=data.get("group"),
             webhook=WebhookChange.from_dict(data["webhook"]) if data.get("webhook") else None,
             moved_from=data.get("moved_from"),
+            cost=ChangeCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
         )
 
 
@@ -219,15 +226,17 @@ class PlanOptions:
     allow_empty: bool = False
     replace: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    policy_overrides: tuple[str, ...] = ()  # rules a reviewer accepted knowingly (--policy-override)
 
     def to_dict(self) -> dict[str, Any]:
         return {"allow_empty": self.allow_empty, "prune": self.prune, "replace": sorted(self.replace),
-                "targets": sorted(self.targets)}
+                "targets": sorted(self.targets), "policy_overrides": sorted(self.policy_overrides)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanOptions:
         return cls(prune=bool(data["prune"]), allow_empty=bool(data["allow_empty"]),
-                   replace=tuple(sorted(data["replace"])), targets=tuple(sorted(data["targets"])))
+                   replace=tuple(sorted(data["replace"])), targets=tuple(sorted(data["targets"])),
+                   policy_overrides=tuple(sorted(data["policy_overrides"])))
 
 
 @dataclass(frozen=True, order=True)
@@ -265,6 +274,10 @@ class Plan:
     unset: tuple[str, ...] = ()
     # Creates next to unmanaged jobs of the same Hub name, sorted by (namespace, name).
     conflicts: tuple[Conflict, ...] = ()
+    # Ceilings and the prices they came from (`reconcile.cost_plan.with_costs`); None when not priced.
+    cost: PlanCost | None = None
+    # The rules the plan was held to and what broke them (`reconcile.policy_plan.with_policy`).
+    policy: PolicyReport | None = None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -300,6 +313,8 @@ class Plan:
             "unset_at_plan": list(self.unset),
             "left_out": list(self.left_out),
             "conflicts": [conflict.to_dict() for conflict in self.conflicts],
+            **({"cost": self.cost.to_dict()} if self.cost is not None else {}),
+            **({"policy": self.policy.to_dict()} if self.policy is not None else {}),
         }
 
     @classmethod
@@ -317,6 +332,8 @@ class Plan:
             hub=data.get("hub", ""),
             left_out=tuple(data.get("left_out", ())),
             conflicts=tuple(Conflict.from_dict(conflict) for conflict in data.get("conflicts", ())),
+            cost=PlanCost.from_dict(data["cost"]) if data.get("cost") is not None else None,
+            policy=PolicyReport.from_dict(data["policy"]) if data.get("policy") is not None else None,
         )
 
     def conflicts_of(self, change: Change) -> tuple[Conflict, ...]:

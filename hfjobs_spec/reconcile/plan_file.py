@@ -17,7 +17,10 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unuse
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]
 
 from hfjobs_spec.errors import PlanError, StalePlanError
+from hfjobs_spec.policy.model import RULES
+from hfjobs_spec.reconcile.cost import JOB_COST_KEYS, UNIT_SECONDS, WINDOW_DAYS
 from hfjobs_spec.reconcile.plan import ACTIONS, FORMAT_VERSION, OPERATION_KINDS, Plan
+from hfjobs_spec.reconcile.policy_report import POLICY_REPORT_SCHEMA
 
 # Far larger than any real plan (10,000 changes take a few MiB); a bigger file is not ours.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -45,6 +48,56 @@ _FIELD = {
     "additionalProperties": False,
     "required": ["field", "old", "new", "forces_replacement"],
     "properties": {"field": _STRING, "old": {}, "new": {}, "forces_replacement": {"type": "boolean"}},
+}
+_MICRO = {"type": "integer", "minimum": 0}
+_SIGNED = {"type": "integer"}
+_MICRO_OR_NULL = {"type": ["integer", "null"], "minimum": 0}
+_JOB_COST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(JOB_COST_KEYS),
+    "properties": {
+        "flavor": _STRING, "timeout_seconds": {"type": "integer", "minimum": 1},
+        "attempts": {"type": "integer", "minimum": 1}, "schedule": {"type": ["string", "null"]},
+        "suspend": {"type": "boolean"}, "concurrency": {"type": "boolean"},
+        "unit_cost_micro_usd": _MICRO_OR_NULL, "unit_label": {"type": ["string", "null"]},
+        "run_ceiling_micro_usd": _MICRO_OR_NULL, "runs": _MICRO_OR_NULL,
+        "monthly_ceiling_micro_usd": _MICRO_OR_NULL, "capped": {"type": "boolean"},
+    },
+}
+_CHANGE_COST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["before", "after", "one_off_micro_usd", "monthly_before_micro_usd", "monthly_after_micro_usd",
+                 "monthly_delta_micro_usd"],
+    "properties": {
+        "before": {"anyOf": [{"type": "null"}, _JOB_COST]}, "after": {"anyOf": [{"type": "null"}, _JOB_COST]},
+        "one_off_micro_usd": _MICRO_OR_NULL, "monthly_before_micro_usd": _MICRO,
+        "monthly_after_micro_usd": _MICRO, "monthly_delta_micro_usd": _SIGNED,
+    },
+}
+_COST_TOTAL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["monthly_before_micro_usd", "monthly_after_micro_usd", "monthly_delta_micro_usd",
+                 "one_off_micro_usd", "unknown"],
+    "properties": {"monthly_before_micro_usd": _MICRO, "monthly_after_micro_usd": _MICRO,
+                   "monthly_delta_micro_usd": _SIGNED, "one_off_micro_usd": _MICRO, "unknown": _STRINGS},
+}
+_PLAN_COST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["as_of", "window_days", "prices", "prices_error", "total", "by_namespace"],
+    "properties": {
+        "as_of": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00Z$"},
+        "window_days": {"const": WINDOW_DAYS},
+        "prices": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False, "required": ["unit_cost_micro_usd", "unit_label"],
+            "properties": {"unit_cost_micro_usd": _MICRO, "unit_label": {"enum": sorted(UNIT_SECONDS)}}}},
+        "prices_error": {"type": ["string", "null"]},
+        "total": _COST_TOTAL,
+        "by_namespace": {"type": "object", "additionalProperties": _COST_TOTAL},
+    },
 }
 _WEBHOOK = {
     "type": "object",
@@ -74,6 +127,7 @@ _CHANGE = {
         "group": _STRING,
         "webhook": _WEBHOOK,
         "moved_from": _STRING,
+        "cost": _CHANGE_COST,
     },
 }
 PLAN_FILE_SCHEMA: dict[str, Any] = {
@@ -94,9 +148,10 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
         "options": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["allow_empty", "prune", "replace", "targets"],
+            "required": ["allow_empty", "prune", "replace", "targets", "policy_overrides"],
             "properties": {"allow_empty": {"type": "boolean"}, "prune": {"type": "boolean"},
-                           "replace": _STRINGS, "targets": _STRINGS},
+                           "replace": _STRINGS, "targets": _STRINGS,
+                           "policy_overrides": {"type": "array", "items": {"enum": list(RULES)}}},
         },
         "changes": {"type": "array", "items": _CHANGE},
         "secret_reads": {"type": "array", "items": {
@@ -112,6 +167,8 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
                            "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": {"type": ["string", "null"]},
                            "foreign": _STRING},
         }},
+        "cost": _PLAN_COST,
+        "policy": POLICY_REPORT_SCHEMA,
     },
 }
 # Whether a variable was set where the plan was made says nothing about the plan itself.
@@ -153,7 +210,10 @@ def read_plan_file(path: Path) -> SavedPlan:
     if error is not None:
         where = _json_path(error.absolute_path) or "(top level)"
         raise PlanError(f"{path} is not a valid plan file: {where}: {_short(error.message)}")
-    return SavedPlan(path, data)
+    try:
+        return SavedPlan(path, data)
+    except ValueError as exc:  # a value the schema cannot judge alone, e.g. a date that does not exist
+        raise PlanError(f"{path} is not a valid plan file: {_short(str(exc))}") from exc
 
 
 def check_same_plan(saved: SavedPlan, fresh: Plan) -> None:

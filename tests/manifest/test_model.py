@@ -21,6 +21,8 @@ from hfjobs_spec.manifest.semantics import ScriptReader
 from tests.manifest.helpers import PROJECT_HEADER, check, specs, write_files
 from tests.manifest.strategies import SCRIPTS, job_documents, names
 
+# The random documents use public ports, which the project must allow.
+PUBLIC_PORTS = "policy: {allow_public_ports: true}\n"
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -242,7 +244,7 @@ def test_file_layout_and_key_order_do_not_change_specs(docs: list[dict[str, Any]
     results = []
     for layout in _layouts(docs, rnd):
         with tempfile.TemporaryDirectory() as folder:
-            root = write_files(Path(folder), {"hfjobs.yaml": PROJECT_HEADER, **SCRIPTS, **layout})
+            root = write_files(Path(folder), {"hfjobs.yaml": PROJECT_HEADER + PUBLIC_PORTS, **SCRIPTS, **layout})
             result = check(root)
             assert result.ok, [str(issue) for issue in result.issues]
             loaded = specs(root)

@@ -17,7 +17,7 @@ from tests.manifest.helpers import PROJECT_HEADER, TOKEN, check, specs, write_fi
 from tests.manifest.strategies import SCRIPTS, job_documents, messy_documents, templates, values
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PROJECT = PROJECT_HEADER + "vars: {x: 1, nested: {y: [1, 2]}}\n"
+PROJECT = PROJECT_HEADER + "vars: {x: 1, nested: {y: [1, 2]}}\npolicy: {allow_public_ports: true}\n"
 WITH_DEFAULTS = PROJECT + """\
 defaults:
   image: python:3.12
@@ -107,7 +107,7 @@ def test_random_bytes_are_answered(data: bytes) -> None:
 
 @SETTINGS
 @given(project=st.dictionaries(st.sampled_from(["apiVersion", "project", "namespace", "jobs_dir", "prune", "vars",
-                                                "defaults", "environments", "other"]), values, max_size=6))
+                                                "defaults", "environments", "policy", "other"]), values, max_size=6))
 def test_random_project_files_are_answered(project: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = write_files(Path(folder), {"hfjobs.yaml": yaml.safe_dump(project, allow_unicode=True),
