@@ -23,6 +23,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_INTERRUPTED = 130
+PROG = "hfjobs-spec"
+COMPLETE_VAR = "_HFJOBS_SPEC_COMPLETE"  # click's shell completion: set by the script `completion SHELL` prints
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -40,6 +42,8 @@ def cli(ctx: click.Context, project: ProjectArgs, local: bool, debug: bool) -> N
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: every byte written goes through the secret mask; then the one error boundary."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get(COMPLETE_VAR):  # a shell asking for completions (names only): click answers and exits
+        return int(cli.main(args=args, prog_name=PROG, complete_var=COMPLETE_VAR, obj=GlobalOptions()) or 0)
     mask = SecretMask.from_environ(os.environ)
     with masked_output(mask, sys):
         return _run(args, mask)
@@ -50,7 +54,7 @@ def _run(args: list[str], mask: SecretMask) -> int:
     debug = "--debug" in args
     try:
         # Without standalone mode click returns `ctx.exit(code)` codes instead of calling sys.exit.
-        code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=GlobalOptions(mask=mask))
+        code = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=GlobalOptions(mask=mask))
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:

@@ -241,7 +241,15 @@ def _run(info: Any) -> LiveRun:
         initiator_id=initiator.id if initiator else None,
         url=info.url,
         message=info.status.message,
+        started_at=info.started_at,
+        finished_at=info.finished_at,
+        running_seconds=_running_seconds(info.durations),
     )
+
+
+def _running_seconds(durations: Any) -> int | None:
+    value = getattr(durations, "running_secs", None) if durations is not None else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _scheduled(info: Any) -> LiveScheduledJob:

@@ -91,6 +91,9 @@ class LiveRun:
     initiator_id: str | None = None
     url: str | None = None
     message: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    running_seconds: int | None = None  # the Hub's own count (it goes on while the run is RUNNING)
 
     @property
     def active(self) -> bool:
