@@ -181,7 +181,7 @@ def manifest_settings(glob: GlobalOptions, project: ProjectArgs, paths: Sequence
     merged = project.over(glob.project)
     options = ProjectOptions(project_dir=merged.project_dir, cwd=Path.cwd(), environment=merged.environment,
                              var_overrides=merged.var, values_files=merged.values)
-    return ManifestSettings(project=options, paths=tuple(paths), mask=glob.mask)
+    return ManifestSettings(project=options, paths=tuple(paths), mask=glob.mask, warn=warning)
 
 
 def reconcile_settings(glob: GlobalOptions, project: ProjectArgs, reconcile: ReconcileArgs, *,
@@ -218,6 +218,10 @@ def replay_options(glob: GlobalOptions, project: ProjectArgs, reconcile: Reconci
 
 def note(message: str) -> None:
     click.echo(f"note: {message}", err=True)
+
+
+def warning(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 def use_color() -> bool:

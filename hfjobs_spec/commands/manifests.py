@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +10,8 @@ from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
+from hfjobs_spec.manifest.schema_check import did_you_mean
+from hfjobs_spec.manifest.var_usage import unused, used_vars
 from hfjobs_spec.masking import SecretMask
 
 
@@ -20,6 +22,7 @@ class ManifestSettings:
     project: ProjectOptions
     paths: tuple[Path, ...] = ()
     mask: SecretMask | None = None  # told the value of every secret the manifests reference
+    warn: Callable[[str], None] | None = None  # hears warnings (validate returns them instead)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,19 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
     except ManifestErrors as exc:
         return Validation(issues=exc.issues, files=(), jobs=0, root=project.root)
     return Validation(issues=result.issues, files=result.files, jobs=len(result.specs), root=project.root,
-                      warnings=import_warnings(result.specs))
+                      warnings=var_warnings(settings, result) + import_warnings(result.specs))
+
+
+def var_warnings(settings: ManifestSettings, result: LoadResult) -> tuple[ManifestIssue, ...]:
+    """A `--var` that no template of the project uses (a typo, most often): it would change nothing."""
+    assigned = settings.project.var_overrides
+    if not assigned:
+        return ()
+    used = used_vars(result.template_sources)
+    return tuple(
+        ManifestIssue("", 0, 0, "", f"--var {key}: no template of the project uses vars.{key}"
+                      f"{did_you_mean(key, sorted(used or ()))}", "warning")
+        for key in unused(assigned, used))
 
 
 def import_warnings(specs: Sequence[JobSpec]) -> tuple[ManifestIssue, ...]:
@@ -69,6 +84,9 @@ def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[
     result = _load(project, settings, environ)
     if not result.ok:
         raise ManifestErrors(result.issues)
+    if settings.warn is not None:
+        for warning in var_warnings(settings, result):
+            settings.warn(warning.message)
     return project, result.specs
 
 

@@ -15,13 +15,14 @@ from hfjobs_spec.manifest.defaults import apply_defaults
 from hfjobs_spec.manifest.hygiene import leaf_issues
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
-from hfjobs_spec.manifest.project import Project, iter_manifest_files
+from hfjobs_spec.manifest.project import PROJECT_FILE, Project, iter_manifest_files
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
 from hfjobs_spec.manifest.secret_refs import has_templates, referenced_names
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
+from hfjobs_spec.manifest.var_usage import strings
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
 
 _VALIDATOR = make_validator(job_schema())
@@ -36,6 +37,8 @@ class LoadResult:
     files: tuple[str, ...]
     # Every variable the project names under `secrets:` (valid jobs or not): their values are masked.
     secret_names: frozenset[str] = frozenset()
+    # Every template the project holds (all of jobs_dir and hfjobs.yaml, rendered here or not).
+    template_sources: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -54,7 +57,8 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     jobs = [_job_document(doc, project, issues) for doc in documents]
     # When only some files are loaded, the rest of jobs_dir is read too: a secret of another job is
     # still a secret, and a template here must not be able to print it.
-    renderer = _renderer(project, environ, [*jobs, *(_other_jobs(project, files, cwd) if paths else [])])
+    others = _other_jobs(project, files, cwd) if paths else []
+    renderer = _renderer(project, environ, [*jobs, *others])
     scripts = ScriptReader(project.root)
     specs: list[JobSpec] = []
     first_seen: dict[str, SourceRef] = {}
@@ -79,7 +83,21 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=tuple(project.display(f) for f in files),
         secret_names=renderer.context.secret_names,
+        template_sources=_template_sources(project, [doc.data for doc in documents],
+                                           [job.data for job in others if job is not None]),
     )
+
+
+def _template_sources(project: Project, *datas: Sequence[Any]) -> tuple[str, ...]:
+    """The strings with Jinja markers of the given documents and of the whole project file."""
+    try:
+        texts = [doc.data for doc in parse_documents(read_text(str(project.root / PROJECT_FILE), project.file),
+                                                     project.file)]
+    except YamlError:
+        texts = []  # it was read a moment ago; if it changed since, its own load reports that
+    found = dict.fromkeys(text for data in (*datas, texts) for item in data for text in strings(item)
+                          if has_templates(text))
+    return tuple(found)
 
 
 def _documents(file: Path, display: str, issues: list[ManifestIssue]) -> list[Located]:
