@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,7 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     from hfjobs_spec.commands import reconcile as commands
     from hfjobs_spec.output.apply import render_report, render_report_json
     from hfjobs_spec.output.plan_text import render_plan
+    from hfjobs_spec.reconcile.execute import AbandonApply
     from hfjobs_spec.reconcile.plan_file import read_plan_file
 
     settings = reconcile_settings(globals_of(ctx), project, reconcile, lock_timeout=lock_timeout)
@@ -112,6 +114,9 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     try:
         outcome = commands.run_apply(settings, os.environ, saved=saved, confirm=confirm, parallelism=parallelism,
                                      on_event=progress.event, stop=interrupts.stop)
+    except AbandonApply:  # the second Ctrl-C came after the changes, while the lock was being released
+        click.echo("Interrupted.", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
     finally:
         interrupts.disarm()
     progress.close()
@@ -123,6 +128,10 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
         click.echo(render_report(outcome.report), nl=False)
     if outcome.report is None:
         return
+    if interrupts.abandoned:  # the in-flight changes' threads would hold the exit until they finish
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     if outcome.report.interrupted:
         ctx.exit(EXIT_INTERRUPTED)
     ctx.exit(EXIT_OK if outcome.report.ok else EXIT_ERROR)
