@@ -10,6 +10,16 @@ LABEL_VALUE_PATTERN = r"^[A-Za-z0-9_-]*$"
 LABEL_RE = re.compile(LABEL_PATTERN)
 LABEL_VALUE_RE = re.compile(LABEL_VALUE_PATTERN)
 
+
+def is_valid_key(key: str) -> bool:
+    """What the Hub accepts as a label key: 1-100 letters, digits, `-` and `_` (validate and localhub)."""
+    return len(key) <= LABEL_MAX_LENGTH and LABEL_RE.fullmatch(key) is not None
+
+
+def is_valid_value(value: str) -> bool:
+    """What the Hub accepts as a label value: the key's characters, 0-100 of them."""
+    return len(value) <= LABEL_MAX_LENGTH and LABEL_VALUE_RE.fullmatch(value) is not None
+
 # Ownership labels stamped on everything apply creates. Their prefix is reserved in manifests.
 RESERVED_PREFIX = "hfjobs-"
 MANAGED_BY = "hfjobs-managed-by"

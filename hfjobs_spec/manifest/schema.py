@@ -13,6 +13,7 @@ from typing import Any
 from hfjobs_spec import labels
 from hfjobs_spec.flavors import FLAVORS
 from hfjobs_spec.schedules import NAMED_SCHEDULES
+from hfjobs_spec.volumes import REPO_ID_PATTERN, VOLUME_TYPES
 
 API_VERSION = "hfjobs/v1"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -23,8 +24,6 @@ SECRET_REF_PATTERN = r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$"
 TIMEOUT_PATTERN = r"^[0-9]+(\.[0-9]+)?[smhd]?$"
 SCHEDULE_ALIASES = NAMED_SCHEDULES
 SCHEDULE_PATTERN = r"^(@[a-z]+|\S+( +\S+){4})$"
-VOLUME_TYPES = ("bucket", "model", "dataset", "space")
-REPO_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 # Bounds of our own choosing. No public source states the Hub's limits: huggingface_hub (2.4: the
 # `run_job` docstring, the jobs guide, `hf jobs --attempts` with min=1 only), the hub-docs Jobs pages,
 # and the HF MCP server's jobs tool (timeout: a duration string, default 30m) give defaults and lower
