@@ -1,10 +1,12 @@
-"""`--help` of every command, the ones added later included, shows at least one example."""
+"""`--help` of every command, the ones added later included, shows at least one example; README lists each."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
@@ -30,3 +32,11 @@ def test_every_command_shows_examples() -> None:
         if "hfjobs-spec " not in examples:
             missing.append(" ".join(path))
     assert not missing, f"--help without an example: {missing}"
+
+
+def test_the_readme_command_table_has_one_line_per_command(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [re.match(r"\| `([a-z-]+)", row).group(1) for row in rows]  # type: ignore[union-attr]
+    assert sorted(listed) == sorted(cli.commands), "README's command table and the CLI's commands differ"
