@@ -3,31 +3,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from huggingface_hub import constants
 
-from hfjobs_spec.cli import main
 from hfjobs_spec.localhub import LocalHub
-from tests.acceptance.support import TOKEN, Cli, user_env
-
-
-class InProcessCli(Cli):
-    """The same user's CLI, run in this process through the entry point (a subprocess costs ~0.9 s)."""
-
-    def run(self, *args: str, code: int | None = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.chdir(self.root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            returned = main(list(args))
-        done = subprocess.CompletedProcess(list(args), returned, out.getvalue(), err.getvalue())
-        assert code is None or returned == code, f"exit {returned}\n{done.stdout}\n{done.stderr}"
-        assert "Traceback" not in done.stderr
-        return done
+from tests.acceptance.support import TOKEN, Cli, InProcessCli, user_env
 
 
 @pytest.fixture
