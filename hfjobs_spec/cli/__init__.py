@@ -4,10 +4,18 @@
 adds its commands to the group; `options` declares every option once, as typed values.
 """
 
-from hfjobs_spec.cli import completion_command, drift_commands, init_command, manifest_commands, reconcile_commands
+from hfjobs_spec.cli import (
+    completion_command,
+    destroy_command,
+    drift_commands,
+    init_command,
+    manifest_commands,
+    reconcile_commands,
+)
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "completion_command", "drift_commands", "init_command", "main", "manifest_commands",
+__all__ = ["cli", "completion_command", "destroy_command", "drift_commands", "init_command", "main",
+           "manifest_commands",
            "reconcile_commands"]
 
 
