@@ -10,12 +10,13 @@ from hfjobs_spec.cli import (
     drift_commands,
     init_command,
     manifest_commands,
+    operate_commands,
     reconcile_commands,
 )
 from hfjobs_spec.cli.group import cli, main
 
 __all__ = ["cli", "completion_command", "destroy_command", "drift_commands", "init_command", "main",
-           "manifest_commands",
+           "manifest_commands", "operate_commands",
            "reconcile_commands"]
 
 

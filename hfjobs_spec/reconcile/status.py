@@ -20,7 +20,7 @@ from hfjobs_spec.errors import HubNotFoundError, PlanError
 from hfjobs_spec.hub.model import LiveRun
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned, is_revision_run
 from hfjobs_spec.reconcile.plan import Plan
 
 IN_SYNC = "in sync"
@@ -141,7 +141,7 @@ def _latest_runs(runs: Iterable[LiveRun], options: DiffOptions) -> dict[str, Liv
     """The newest run of each one-shot manifest (runs a schedule started belong to the schedule's row)."""
     latest: dict[str, LiveRun] = {}
     for run in runs:
-        if is_owned(run.labels, options) and run.initiator_type != "scheduled-job":
+        if is_revision_run(run, options):
             name = run.labels[L.MANIFEST_NAME]
             if name not in latest or _newer(run, latest[name]):
                 latest[name] = run
