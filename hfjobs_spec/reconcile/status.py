@@ -60,15 +60,17 @@ class StatusRow:
 
 
 def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan: Plan | None,
-                specs: Sequence[JobSpec] = (), names: Iterable[str] = ()) -> list[StatusRow]:
+                specs: Sequence[JobSpec] | None = None, names: Iterable[str] = ()) -> list[StatusRow]:
     """Rows for the owned jobs in `live`, and for the `specs` with nothing on the Hub yet.
+
+    Without `specs`, what is declared is unknown: no row is called orphaned.
 
     With `names`, only theirs (a name neither declared nor on the Hub is an error, with a suggestion);
     the last run of a schedule is then inspected only for the rows shown.
     """
     runs_by_id = {run.id: run for run in live.runs}
     pending = _pending(plan)
-    declared = {spec.name: spec for spec in specs}
+    declared = {spec.name: spec for spec in specs or ()}
     owned = [job for job in live.scheduled if is_owned(job.labels, options)]
     latest = _latest_runs(live.runs, options)
     wanted = _wanted(names, {*declared, *latest, *(job.labels[L.MANIFEST_NAME] for job in owned)})
@@ -83,23 +85,23 @@ def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan
             suspended=job.suspend, next_run_at=None if job.suspend else job.next_run_at,
             last_run_id=job.last_run_id, last_run_stage=last.stage if last else None,
             last_run_at=job.last_run_at or (last.created_at if last else None),
-            url=last.url if last else None, sync=_sync(name, pending, plan, name in declared),
-            declared=name in declared, **_run_facts(last),
+            url=last.url if last else None, sync=_sync(name, pending, plan, specs is None or name in declared),
+            declared=specs is None or name in declared, **_run_facts(last),
         ))
     for name, run in latest.items():
         if wanted is not None and name not in wanted:
             continue
         spec = declared.get(name)
-        sync = _sync(name, pending, plan, spec is not None)
+        sync = _sync(name, pending, plan, specs is None or spec is not None)
         rerun = (spec is not None and spec.kind == "job" and sync == IN_SYNC and run.stage in RERUN_STAGES
                  and run.labels.get(L.SPEC_HASH) == spec.hash_label)
         rows.append(StatusRow(
             name=name, kind="job", namespace=run.namespace, id=run.id, schedule=None, suspended=None,
             next_run_at=None, last_run_id=run.id, last_run_stage=run.stage, last_run_at=run.created_at, url=run.url,
-            sync=sync, declared=spec is not None, rerun=rerun, **_run_facts(run),
+            sync=sync, declared=specs is None or spec is not None, rerun=rerun, **_run_facts(run),
         ))
     shown = {row.name for row in rows}
-    for spec in specs:
+    for spec in specs or ():
         if spec.name not in shown and (wanted is None or spec.name in wanted):
             action = pending.get(spec.name)
             rows.append(StatusRow(
