@@ -36,6 +36,9 @@ def render_status(rows: Sequence[StatusRow], apply_command: Sequence[str] = ("hf
     table = [COLUMNS]
     for row in rows:
         schedule = "-" if row.schedule is None else row.schedule + (" (suspended)" if row.suspended else "")
+        if row.webhook is not None:  # an `on: hub:` job: what starts it
+            count = len(row.webhook.watched)
+            schedule = f"on hub: {count} watched" + (" (webhook disabled)" if row.webhook.disabled else "")
         table.append((row.name, row.kind, row.namespace or "-", schedule, _when(row.next_run_at),
                       _when(row.last_run_at), row.last_run_stage or "-", duration_text(row.last_run_seconds),
                       row.sync, row.url or "-"))

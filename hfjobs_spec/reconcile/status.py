@@ -17,11 +17,12 @@ from typing import TypedDict
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubNotFoundError, PlanError
-from hfjobs_spec.hub.model import LiveRun
+from hfjobs_spec.hub.model import LiveRun, LiveWebhook
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned, is_revision_run
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned, is_revision_run, owns_webhook
 from hfjobs_spec.reconcile.plan import Plan
+from hfjobs_spec.reconcile.webhook_marker import parse_marker
 
 IN_SYNC = "in sync"
 ORPHANED = "orphaned"
@@ -57,6 +58,7 @@ class StatusRow:
     @property
     def errored(self) -> bool:
         return self.last_run_stage == "ERROR"
+    webhook: LiveWebhook | None = None  # the managed webhook that starts the job (`on: hub:`)
 
 
 def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan: Plan | None,
@@ -73,6 +75,7 @@ def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan
     declared = {spec.name: spec for spec in specs or ()}
     owned = [job for job in live.scheduled if is_owned(job.labels, options)]
     latest = _latest_runs(live.runs, options)
+    hooks = _webhooks(live, options)
     wanted = _wanted(names, {*declared, *latest, *(job.labels[L.MANIFEST_NAME] for job in owned)})
     rows: list[StatusRow] = []
     for job in owned:
@@ -98,7 +101,8 @@ def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan
         rows.append(StatusRow(
             name=name, kind="job", namespace=run.namespace, id=run.id, schedule=None, suspended=None,
             next_run_at=None, last_run_id=run.id, last_run_stage=run.stage, last_run_at=run.created_at, url=run.url,
-            sync=sync, declared=specs is None or spec is not None, rerun=rerun, **_run_facts(run),
+            sync=sync, declared=specs is None or spec is not None, rerun=rerun, webhook=hooks.get(name),
+            **_run_facts(run),
         ))
     shown = {row.name for row in rows}
     for spec in specs or ():
@@ -150,6 +154,16 @@ def _latest_runs(runs: Iterable[LiveRun], options: DiffOptions) -> dict[str, Liv
     return latest
 
 
+def _webhooks(live: LiveState, options: DiffOptions) -> dict[str, LiveWebhook]:
+    """The managed webhook that starts each `on: hub:` job (the first one wins, as in plan)."""
+    hooks = {}
+    for hook in sorted(live.webhooks, key=lambda h: h.id, reverse=True):
+        marker = parse_marker(hook.marker) if owns_webhook(hook, options) else None
+        if marker is not None:
+            hooks[marker.name] = hook
+    return hooks
+
+
 class _RunFacts(TypedDict, total=False):
     last_run_started_at: datetime | None
     last_run_finished_at: datetime | None
@@ -195,12 +209,17 @@ def rows_as_dicts(rows: Sequence[StatusRow]) -> list[dict[str, object]]:
     def iso(value: datetime | None) -> str | None:
         return value.isoformat().replace("+00:00", "Z") if value else None
 
+    def webhook(hook: LiveWebhook) -> dict[str, object]:
+        return {"id": hook.id, "watched": [{"type": k, "name": n} for k, n in hook.watched],
+                "domains": list(hook.domains), "disabled": hook.disabled}
+
     return [
         {"name": r.name, "kind": r.kind, "namespace": r.namespace, "id": r.id, "schedule": r.schedule,
          "suspended": r.suspended, "next_run_at": iso(r.next_run_at), "last_run": {
              "id": r.last_run_id, "stage": r.last_run_stage, "at": iso(r.last_run_at), "url": r.url,
              "started_at": iso(r.last_run_started_at), "finished_at": iso(r.last_run_finished_at),
              "duration_seconds": r.last_run_seconds, "message": r.last_run_message,
-         } if r.last_run_id else None, "sync": r.sync, "declared": r.declared, "rerun": r.rerun}
+         } if r.last_run_id else None, "sync": r.sync, "declared": r.declared, "rerun": r.rerun,
+         **({"webhook": webhook(r.webhook)} if r.webhook else {})}
         for r in rows
     ]
