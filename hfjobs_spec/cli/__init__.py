@@ -5,6 +5,7 @@ adds its commands to the group; `options` declares every option once, as typed v
 """
 
 from hfjobs_spec.cli import (
+    completion_command,
     cost_commands,
     destroy_command,
     drift_commands,
@@ -15,8 +16,8 @@ from hfjobs_spec.cli import (
 )
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "cost_commands", "destroy_command", "drift_commands", "init_command", "main", "manifest_commands",
-           "operate_commands", "reconcile_commands"]
+__all__ = ["cli", "completion_command", "cost_commands", "destroy_command", "drift_commands", "init_command",
+           "main", "manifest_commands", "operate_commands", "reconcile_commands"]
 
 
 def _mount_localhub() -> None:

@@ -28,14 +28,17 @@ class Cancelled(click.ClickException):
 
 
 class GracefulInterrupts:
-    """While armed, a first Ctrl-C sets `stop` (no new change starts); a second one interrupts as usual.
+    """While armed, a first Ctrl-C sets `stop` (no new change starts); a second one abandons the
+    changes in flight (`AbandonApply`: apply reports what it knows and exits at once).
 
     A flag rather than a KeyboardInterrupt raised at a random point of the main thread, which can
-    land inside the thread pool's own locking and leave a worker waiting forever.
+    land inside the thread pool's own locking and leave a worker waiting forever. The second one
+    is raised all the same: waiting is what the user asked to stop.
     """
 
     def __init__(self, progress: Progress | None = None) -> None:
         self.stop = threading.Event()
+        self.abandoned = False
         self._progress = progress
         self._previous: Any = None
 
@@ -50,10 +53,19 @@ class GracefulInterrupts:
 
     def _first(self, signum: int, frame: object) -> None:
         self.stop.set()
-        self.disarm()
+        signal.signal(signal.SIGINT, self._second)
         running = self._progress.running if self._progress else 0
         click.echo(f"\nStopping after the {running} change{'s' if running != 1 else ''} in flight; no new change "
-                   "will start (Ctrl-C again to abort).", err=True)
+                   "will start (Ctrl-C again to stop waiting for them).", err=True)
+
+    def _second(self, signum: int, frame: object) -> None:
+        from hfjobs_spec.reconcile.execute import AbandonApply
+
+        self.disarm()
+        self.abandoned = True
+        click.echo("\nNo longer waiting: the changes in flight go on on the Hub; their outcome is unknown here.",
+                   err=True)
+        raise AbandonApply
 
 
 class Progress:

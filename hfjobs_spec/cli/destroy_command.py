@@ -13,6 +13,7 @@ from hfjobs_spec.cli.group import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, cli
 from hfjobs_spec.cli.options import (
     ProjectArgs,
     ReconcileArgs,
+    complete_job_names,
     duration,
     globals_of,
     hub_options,
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 
 @cli.command()
-@click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable).")
+@click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable).",
+              shell_complete=complete_job_names)
 @click.option("--auto-approve", is_flag=True, help="Destroy without asking (required when not on a terminal).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM, show_default=True,
               help="Changes made at the same time.")

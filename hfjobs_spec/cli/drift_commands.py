@@ -17,7 +17,13 @@ from hfjobs_spec.cli.options import ProjectArgs, ReconcileArgs, globals_of, hub_
 @hub_options
 @click.pass_context
 def drift(ctx: click.Context, /, fmt: str, out: Path | None, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
-    """Jobs changed on the Hub by hand since the last apply. Exit 0 if none, 2 if drift, 1 on error."""
+    """Jobs changed on the Hub by hand since the last apply. Exit 0 if none, 2 if drift, 1 on error.
+
+    \b
+    Examples:
+      hfjobs-spec drift
+      hfjobs-spec -E prod drift --format markdown --out drift.json
+    """
     from hfjobs_spec.cli.reconcile_commands import write_atomically
     from hfjobs_spec.commands.reconcile import run_drift
     from hfjobs_spec.output.drift import render_drift, render_drift_json, render_drift_markdown

@@ -24,6 +24,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_INTERRUPTED = 130
+PROG = "hfjobs-spec"
+COMPLETE_VAR = "_HFJOBS_SPEC_COMPLETE"  # click's shell completion: set by the script `completion SHELL` prints
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -44,6 +46,8 @@ def main(argv: Sequence[str] | None = None, *, options: GlobalOptions | None = N
     `options` is for a caller embedding the CLI (its Hub endpoint, its clock); its mask is replaced.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get(COMPLETE_VAR):  # a shell asking for completions (names only): click answers and exits
+        return int(cli.main(args=args, prog_name=PROG, complete_var=COMPLETE_VAR, obj=GlobalOptions()) or 0)
     mask = SecretMask.from_environ(os.environ)
     glob = options or GlobalOptions()
     glob.mask = mask
@@ -59,7 +63,7 @@ def _run(args: list[str], glob: GlobalOptions) -> int:
         return EXIT_ERROR
     try:
         # Without standalone mode click returns `ctx.exit(code)` codes instead of calling sys.exit.
-        code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=glob)
+        code = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=glob)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:

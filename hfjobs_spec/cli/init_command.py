@@ -18,7 +18,13 @@ from hfjobs_spec.cli.group import cli
 @click.option("--namespace", metavar="NS", help="Default owner of the jobs (default: the token's user).")
 @click.option("--github", is_flag=True, help="Also write GitHub workflows: plan, apply and drift.")
 def init(directory: Path, project: str | None, namespace: str | None, github: bool) -> None:
-    """Write hfjobs.yaml, an example job, its schemas and the .gitignore entry; never overwrite a file."""
+    """Write hfjobs.yaml, an example job, its schemas and the .gitignore entry; never overwrite a file.
+
+    \b
+    Examples:
+      hfjobs-spec init --namespace my-org
+      hfjobs-spec init --github --project team-jobs --dir ml/jobs
+    """
     from hfjobs_spec.commands.init import ACTION_REF, InitSettings
     from hfjobs_spec.commands.init import init as run_init
 

@@ -13,6 +13,7 @@ from hfjobs_spec.cli.options import (
     GlobalOptions,
     ProjectArgs,
     ReconcileArgs,
+    complete_job_names,
     globals_of,
     hub_options,
     optional_duration,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_job_names)
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the run ends.")
 @click.option("--run", "run_id", metavar="ID", help="This run of the job instead of its latest.")
 @click.option("-n", "--tail", type=click.IntRange(min=0), metavar="N", help="Only the last N lines.")
@@ -59,7 +60,7 @@ def logs(ctx: click.Context, /, name: str, follow: bool, run_id: str | None, tai
 
 
 @cli.command()
-@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...", shell_complete=complete_job_names)
 @click.option("--timeout", callback=optional_duration, metavar="DURATION",
               help="Give up after this long (90, 30s, 5m, 1h; default: no limit).")
 @hub_options
@@ -110,7 +111,7 @@ def wait_after_apply(glob: GlobalOptions, settings: ReconcileSettings, refs: Seq
 
 
 @cli.command("run")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_job_names)
 @click.option("-f", "--follow", is_flag=True,
               help="Then print the run's logs until it ends; exit 1 unless it completed.")
 @hub_options

@@ -20,6 +20,8 @@ import click
 from hfjobs_spec.masking import SecretMask
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from hfjobs_spec.commands.manifests import ManifestSettings
     from hfjobs_spec.commands.reconcile import ReconcileSettings
     from hfjobs_spec.reconcile.watch import Pacer
@@ -85,10 +87,52 @@ def globals_of(ctx: click.Context) -> GlobalOptions:
     return ctx.ensure_object(GlobalOptions)
 
 
+def complete_job_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of a manifest name (attach with `shell_complete=complete_job_names`).
+
+    Reads the project named by `--project-dir` (before or after the command) or found from the
+    current folder; never the Hub. Never raises: a broken project completes nothing.
+    """
+    from hfjobs_spec.commands.completion import job_names
+
+    return _complete(lambda: job_names(_completion_project_dir(ctx), Path.cwd()), ctx, param, incomplete)
+
+
+def complete_environments(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of `-E/--environment`: the environments of hfjobs.yaml."""
+    from hfjobs_spec.commands.completion import environment_names
+
+    return _complete(lambda: environment_names(_completion_project_dir(ctx), Path.cwd()), ctx, param, incomplete)
+
+
+def _complete(read: Callable[[], list[str]], ctx: click.Context, param: click.Parameter,
+              incomplete: str) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    try:
+        names = read()
+    except Exception:  # completion must never print a traceback into the user's prompt
+        return []
+    given = ctx.params.get(param.name or "") if param.multiple or param.nargs == -1 else None
+    taken = set(given) if isinstance(given, (list, tuple)) else set()
+    return [CompletionItem(name) for name in names if name.startswith(incomplete) and name not in taken]
+
+
+def _completion_project_dir(ctx: click.Context) -> Path | None:
+    current: click.Context | None = ctx
+    while current is not None:
+        value = current.params.get("project_dir")
+        if isinstance(value, (str, Path)) and str(value):
+            return Path(value)
+        current = current.parent
+    return None
+
+
 _PROJECT_OPTIONS = (
     click.option("--project-dir", type=click.Path(path_type=Path, file_okay=False),
                  help="Project root (default: search upward for hfjobs.yaml)."),
-    click.option("-E", "--environment", help="Environment from hfjobs.yaml to apply."),
+    click.option("-E", "--environment", help="Environment from hfjobs.yaml to apply.",
+                 shell_complete=complete_environments),
     click.option("--var", multiple=True, metavar="KEY=VALUE", help="Set a template variable (repeatable)."),
     click.option("--values", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
                  help="YAML file of template variables (repeatable, later files win)."),
@@ -107,9 +151,11 @@ def policy_rules(ctx: click.Context, param: click.Parameter, value: tuple[str, .
 
 _RECONCILE_OPTIONS = (
     LOCAL_OPTION,
-    click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable)."),
+    click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable).",
+                 shell_complete=complete_job_names),
     click.option("--replace", "replace", multiple=True, metavar="NAME",
-                 help="Replace this job (or start a new run) even if unchanged (repeatable)."),
+                 help="Replace this job (or start a new run) even if unchanged (repeatable).",
+                 shell_complete=complete_job_names),
     click.option("--prune/--no-prune", default=None,
                  help="Delete managed jobs no longer declared (default: the project's `prune`, true)."),
     click.option("--allow-empty", is_flag=True, help="Allow a plan that deletes every job when none is declared."),
@@ -161,7 +207,7 @@ def manifest_settings(glob: GlobalOptions, project: ProjectArgs, paths: Sequence
     merged = project.over(glob.project)
     options = ProjectOptions(project_dir=merged.project_dir, cwd=Path.cwd(), environment=merged.environment,
                              var_overrides=merged.var, values_files=merged.values)
-    return ManifestSettings(project=options, paths=tuple(paths), mask=glob.mask)
+    return ManifestSettings(project=options, paths=tuple(paths), mask=glob.mask, warn=warning)
 
 
 def reconcile_settings(glob: GlobalOptions, project: ProjectArgs, reconcile: ReconcileArgs, *,
@@ -199,6 +245,10 @@ def replay_options(glob: GlobalOptions, project: ProjectArgs, reconcile: Reconci
 
 def note(message: str) -> None:
     click.echo(f"note: {message}", err=True)
+
+
+def warning(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 def use_color() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from hfjobs_spec.cli.group import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EX
 from hfjobs_spec.cli.options import (
     ProjectArgs,
     ReconcileArgs,
+    complete_job_names,
     duration,
     globals_of,
     hub_options,
@@ -97,6 +99,7 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     from hfjobs_spec.commands import reconcile as commands
     from hfjobs_spec.output.apply import render_report, render_report_json
     from hfjobs_spec.output.plan_text import render_plan
+    from hfjobs_spec.reconcile.execute import AbandonApply
     from hfjobs_spec.reconcile.plan_file import read_plan_file
 
     settings = reconcile_settings(globals_of(ctx), project, reconcile, lock_timeout=lock_timeout)
@@ -118,6 +121,9 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     try:
         outcome = commands.run_apply(settings, os.environ, saved=saved, confirm=confirm, parallelism=parallelism,
                                      on_event=progress.event, stop=interrupts.stop)
+    except AbandonApply:  # the second Ctrl-C came after the changes, while the lock was being released
+        click.echo("Interrupted.", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
     finally:
         interrupts.disarm()
     progress.close()
@@ -131,6 +137,10 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
         if wait_runs:
             click.echo("Apply started no run: nothing to wait for.", err=as_json)
         return
+    if interrupts.abandoned:  # the in-flight changes' threads would hold the exit until they finish
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     if outcome.report.interrupted:
         ctx.exit(EXIT_INTERRUPTED)
     if not outcome.report.ok:
@@ -172,22 +182,39 @@ def show(planfile: Path, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=complete_job_names)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on-error", is_flag=True, help="Exit 1 when the latest run of a job shown ended in ERROR.")
 @hub_options
 @click.pass_context
-def status(ctx: click.Context, /, fmt: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
-    """Every managed job on the Hub: kind, schedule, next run, last run and its URL.
+def status(ctx: click.Context, /, names: tuple[str, ...], fmt: str, fail_on_error: bool, project: ProjectArgs,
+           reconcile: ReconcileArgs) -> None:
+    """Every job of the project (or the NAMEs): next run, last run's stage, duration and URL, sync state.
+
+    SYNC is `in sync`, `pending <change>` (what apply would do), `orphaned` (on the Hub, no manifest
+    declares it) or `not applied`. Reads only what plan reads; needs no secret value.
 
     \b
     Examples:
       hfjobs-spec status
-      hfjobs-spec -E prod status --format json
+      hfjobs-spec -E prod status nightly-eval --format json
+      hfjobs-spec status --fail-on-error   # exit 1 if a latest run failed (for monitoring)
     """
     from hfjobs_spec.commands.reconcile import run_status
     from hfjobs_spec.output.status import render_status, render_status_json
 
-    rows = run_status(reconcile_settings(globals_of(ctx), project, reconcile), os.environ)
-    click.echo(render_status_json(rows) if fmt == "json" else render_status(rows), nl=False)
+    glob = globals_of(ctx)
+    rows = run_status(reconcile_settings(glob, project, reconcile), os.environ, names)
+    if fmt == "json":
+        click.echo(render_status_json(rows), nl=False)
+    else:
+        click.echo(render_status(rows, ["hfjobs-spec", *replay_options(glob, project, reconcile), "apply"]),
+                   nl=False)
+    failed = [row for row in rows if row.errored]
+    if fail_on_error and failed:
+        for row in failed:
+            click.echo(f"error: {row.name}: the latest run ({row.last_run_id}) ended in ERROR", err=True)
+        ctx.exit(EXIT_ERROR)
 
 
 @cli.command("force-unlock")

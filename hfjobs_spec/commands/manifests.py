@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,8 @@ from hfjobs_spec.manifest.loader import LoadResult, load_manifests
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.origins import FieldOrigin
 from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
+from hfjobs_spec.manifest.schema_check import did_you_mean
+from hfjobs_spec.manifest.var_usage import unused, used_vars
 from hfjobs_spec.masking import SecretMask
 from hfjobs_spec.policy.model import LocatedViolation
 
@@ -22,6 +24,7 @@ class ManifestSettings:
     project: ProjectOptions
     paths: tuple[Path, ...] = ()
     mask: SecretMask | None = None  # told the value of every secret the manifests reference
+    warn: Callable[[str], None] | None = None  # hears warnings (validate returns them instead)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,20 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
     # Static policy rules fail validate; only plan and apply take --policy-override.
     issues = tuple(sorted((*result.issues, *(found.issue for found in result.violations))))
     return Validation(issues=issues, files=result.files, jobs=len(result.specs), root=project.root,
-                      warnings=tuple(sorted({*import_warnings(result.specs), *result.warnings})))
+                      warnings=var_warnings(settings, result)
+                      + tuple(sorted({*import_warnings(result.specs), *result.warnings})))
+
+
+def var_warnings(settings: ManifestSettings, result: LoadResult) -> tuple[ManifestIssue, ...]:
+    """A `--var` that no template of the project uses (a typo, most often): it would change nothing."""
+    assigned = settings.project.var_overrides
+    if not assigned:
+        return ()
+    used = used_vars(result.template_sources)
+    return tuple(
+        ManifestIssue("", 0, 0, "", f"--var {key}: no template of the project uses vars.{key}"
+                      f"{did_you_mean(key, sorted(used or ()))}", "warning")
+        for key in unused(assigned, used))
 
 
 def import_warnings(specs: Sequence[JobSpec]) -> tuple[ManifestIssue, ...]:
@@ -81,7 +97,14 @@ def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[
     result = _load(project, settings, environ)
     if not result.ok:
         raise ManifestErrors(result.issues)
+    _warn(settings, result)
     return project, result.specs
+
+
+def _warn(settings: ManifestSettings, result: LoadResult) -> None:
+    if settings.warn is not None:
+        for warning in var_warnings(settings, result):
+            settings.warn(warning.message)
 
 
 def explain_specs(settings: ManifestSettings,
@@ -103,6 +126,7 @@ def load_checked(settings: ManifestSettings, environ: Mapping[str, str], overrid
     refused = [found.issue for found in result.violations if found.rule not in overrides]
     if not result.ok or refused:
         raise ManifestErrors((*result.issues, *refused))
+    _warn(settings, result)
     return project, result.specs, tuple(found for found in result.violations if found.rule in overrides)
 
 

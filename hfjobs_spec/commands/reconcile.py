@@ -303,12 +303,13 @@ def run_force_unlock(settings: ReconcileSettings, environ: Mapping[str, str], lo
         return project_lease(project, backend, settings).force_unlock(lock_id)
 
 
-def run_status(settings: ReconcileSettings, environ: Mapping[str, str]) -> list[StatusRow]:
+def run_status(settings: ReconcileSettings, environ: Mapping[str, str], names: Sequence[str] = ()) -> list[StatusRow]:
+    """The status rows of the project (of `names` only, if given; an unknown name is an error)."""
     project, specs = load_specs(settings.manifests, environ)
     options = diff_options(settings, project)
     with open_backend(settings.hub, project.root, namespaces_used(project, specs)) as backend:
         planned = make_plan(project, specs, backend, options, environ)
-        rows = status_rows(planned.live, options, backend, planned.plan)
+        rows = status_rows(planned.live, options, backend, planned.plan, planned.specs, names)
     if settings.hub.local:  # the embedded Hub's address dies with this command; keep the stable part
         rows = [dataclasses.replace(row, url=f"local:jobs/{row.namespace}/{row.last_run_id}") if row.url else row
                 for row in rows]

@@ -77,9 +77,14 @@ class FakeHub:
         with self._lock:
             self._faults.append(_Fault(method, error, commit, times))
 
-    def finish_run(self, job_id: str, stage: str = "COMPLETED") -> None:
+    def finish_run(self, job_id: str, stage: str = "COMPLETED", *, message: str | None = None,
+                   running_seconds: int = 60) -> None:
         with self._lock:
-            self.runs[job_id] = replace(self.runs[job_id], stage=stage)
+            run = self.runs[job_id]
+            started = run.created_at
+            finished = started + timedelta(seconds=running_seconds) if started else None
+            self.runs[job_id] = replace(run, stage=stage, message=message, started_at=started, finished_at=finished,
+                                        running_seconds=running_seconds)
 
     def log(self, job_id: str, *lines: str) -> None:
         with self._lock:

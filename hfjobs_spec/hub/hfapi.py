@@ -322,6 +322,7 @@ def _run(info: Any) -> LiveRun:
         url=info.url,
         message=safe_text(info.status.message) if info.status.message else None,
         started_at=info.started_at,
+        finished_at=info.finished_at,
         running_seconds=_whole_seconds(info.durations.running_secs if info.durations else None),
     )
 

@@ -93,6 +93,7 @@ class LiveRun:
     url: str | None = None
     message: str | None = None
     started_at: datetime | None = None
+    finished_at: datetime | None = None
     running_seconds: int | None = None  # time spent RUNNING so far, as the Hub reports it (what is billed)
 
     @property

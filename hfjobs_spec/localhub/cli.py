@@ -42,7 +42,13 @@ def _load_faults(path: Path | None) -> dict[str, Any]:
 
 @click.group(name="localhub")
 def localhub() -> None:
-    """A local stand-in for the Hugging Face Jobs API (see docs/localhub.md)."""
+    """A local stand-in for the Hugging Face Jobs API (see docs/localhub.md).
+
+    \b
+    Examples:
+      hfjobs-spec localhub serve --port 8765 --db hub.sqlite3
+      HF_ENDPOINT=http://127.0.0.1:8765 HF_TOKEN=hf_x hfjobs-spec plan
+    """
 
 
 @localhub.command()
@@ -101,7 +107,13 @@ def serve(
     run_seconds: float,
     faults_path: Path | None,
 ) -> None:
-    """Serve until interrupted. The first line printed is the base URL."""
+    """Serve until interrupted. The first line printed is the base URL.
+
+    \b
+    Examples:
+      hfjobs-spec localhub serve --port 8765 --db hub.sqlite3 --org acme
+      hfjobs-spec localhub serve --run-seconds 2 --faults faults.json
+    """
     from hfjobs_spec.localhub.server import LocalHub  # the server's imports are paid only when serving
 
     faults = _load_faults(faults_path)

@@ -19,7 +19,7 @@ from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.origins import FieldOrigin, explain, redundant_values
 from hfjobs_spec.manifest.policy_check import job_violations
-from hfjobs_spec.manifest.project import Project, iter_manifest_files
+from hfjobs_spec.manifest.project import PROJECT_FILE, Project, iter_manifest_files
 from hfjobs_spec.manifest.renames import cross_issues
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
@@ -28,6 +28,7 @@ from hfjobs_spec.manifest.script_header import HeaderReader
 from hfjobs_spec.manifest.secret_refs import has_templates, is_template, referenced_names
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
+from hfjobs_spec.manifest.var_usage import strings
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
 from hfjobs_spec.policy.model import LocatedViolation
 
@@ -58,6 +59,8 @@ class LoadResult:
     origins: Mapping[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict, compare=False)
     # Static policy rules the valid specs break, at their file:line (validate reports them as errors).
     violations: tuple[LocatedViolation, ...] = ()
+    # Every template the project holds (all of jobs_dir and hfjobs.yaml, rendered here or not).
+    template_sources: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -81,7 +84,8 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     # still a secret, and a template here must not be able to print it.
     scripts = ScriptReader(project.root)
     extras = _Extras(explain, HeaderReader(scripts))
-    every_job = [*jobs, *(_other_jobs(project, files, cwd) if paths else [])]
+    others = _other_jobs(project, files, cwd) if paths else []
+    every_job = [*jobs, *others]
     renderer = _renderer(project, environ, every_job, extras.headers.secret_names(every_job))
     specs: list[JobSpec] = []
     loaded: list[tuple[Located, JobSpec]] = []
@@ -114,7 +118,21 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
         warnings=tuple(sorted({safe_issue(issue) for issue in extras.warnings})),
         origins=extras.origins,
         violations=tuple(sorted(violations)),
+        template_sources=_template_sources(project, [doc.data for doc in documents],
+                                           [job.data for job in others if job is not None]),
     )
+
+
+def _template_sources(project: Project, *datas: Sequence[Any]) -> tuple[str, ...]:
+    """The strings with Jinja markers of the given documents and of the whole project file."""
+    try:
+        texts = [doc.data for doc in parse_documents(read_text(str(project.root / PROJECT_FILE), project.file),
+                                                     project.file)]
+    except YamlError:
+        texts = []  # it was read a moment ago; if it changed since, its own load reports that
+    found = dict.fromkeys(text for data in (*datas, texts) for item in data for text in strings(item)
+                          if has_templates(text))
+    return tuple(found)
 
 
 def _documents(file: Path, display: str, issues: list[ManifestIssue]) -> list[Located]:

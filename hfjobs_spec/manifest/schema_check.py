@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError, best_match  # type: ignore[im
 
 from hfjobs_spec import labels, volumes
 from hfjobs_spec.errors import ManifestIssue
+from hfjobs_spec.flavors import flavor_hint
 from hfjobs_spec.manifest import schema as s
 from hfjobs_spec.manifest.tokens import redact
 from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
@@ -237,10 +238,13 @@ def _enum(error: ValidationError, path: Path_, located: Located) -> list[Manifes
     choices = [str(choice) for choice in error.validator_value]
     value = error.instance
     if path and path[-1] == "flavor":
-        head = f"{_shown(value, path)} is not a known flavor"
+        shown = _shown(value, path)
+        head = f"{shown} is not a known flavor"
+        # The hint quotes a part of what was typed: never of a value that may be a secret.
+        hint = flavor_hint(value) if isinstance(value, str) and shown != "the value" else ""
     else:
         head = f"{_shown(value, path)} is not one of {', '.join(choices)}"
-    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
     return [_issue(located, path, head + hint)]
 
 

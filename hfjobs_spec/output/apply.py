@@ -29,6 +29,10 @@ def render_report(report: ApplyReport, command: str = "apply") -> str:
         lines.append("")
         lines.append("Failed changes:")
         lines += [f"  - {r.change.kind} {r.change.name} ({r.change.action}): {r.error}" for r in report.failed]
+    if report.in_flight:
+        lines.append("")
+        lines.append("In flight when apply stopped waiting (outcome unknown; `plan` shows where they got to):")
+        lines += [f"  - {c.kind} {c.name} ({c.action})" for c in report.in_flight]
     if report.not_started:
         lines.append("")
         lines.append("Not started:")
@@ -37,7 +41,9 @@ def render_report(report: ApplyReport, command: str = "apply") -> str:
     verb = command.capitalize()
     head = f"{verb} interrupted" if report.interrupted else (f"{verb} complete" if report.ok else f"{verb} failed")
     lines.append("")
-    lines.append(f"{head}: {done} succeeded, {len(report.failed)} failed, {len(report.not_started)} not started.")
+    flying = f", {len(report.in_flight)} in flight" if report.in_flight else ""
+    lines.append(f"{head}: {done} succeeded, {len(report.failed)} failed{flying}, {len(report.not_started)} not "
+                 "started.")
     if not report.ok:
         lines.append(f"Nothing was rolled back. Run {command} again: it picks up from the current state on the Hub.")
     return "\n".join(lines).lstrip("\n") + "\n"
@@ -53,9 +59,11 @@ def render_report_json(plan: Plan, report: ApplyReport | None) -> str:
         "interrupted": bool(report and report.interrupted),
         "results": [],
         "not_started": [],
+        "in_flight": [],
     }
     if report is not None:
         data["results"] = [{"name": r.change.name, "kind": r.change.kind, "action": r.change.action, "ok": r.ok,
                             "error": r.error, "created": list(r.created)} for r in report.results]
         data["not_started"] = [{"name": c.name, "kind": c.kind, "action": c.action} for c in report.not_started]
+        data["in_flight"] = [{"name": c.name, "kind": c.kind, "action": c.action} for c in report.in_flight]
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -2,7 +2,8 @@
 
 Each change runs its operations in order (a replace creates before it deletes, so a failure never
 leaves a schedule missing); changes run side by side up to `parallelism`. A stop request (Ctrl-C)
-lets the changes in flight finish and starts no new one.
+lets the changes in flight finish and starts no new one; `AbandonApply` (a second Ctrl-C) stops
+waiting for them too, and the report lists them as in flight, their outcome unknown.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import itertools
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,11 +36,17 @@ class ChangeResult:
     created: tuple[str, ...] = ()
 
 
+class AbandonApply(BaseException):  # an order, like KeyboardInterrupt, not an error
+    """Raised into `Executor.run` (by the CLI's second Ctrl-C) to return at once, without waiting for
+    the changes in flight; they carry on, and the report names them."""
+
+
 @dataclass(frozen=True)
 class ApplyReport:
     results: tuple[ChangeResult, ...]
     not_started: tuple[Change, ...] = ()
     interrupted: bool = False
+    in_flight: tuple[Change, ...] = ()  # running when the apply was abandoned: outcome unknown
 
     @property
     def succeeded(self) -> tuple[ChangeResult, ...]:
@@ -51,7 +58,7 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.not_started and not self.interrupted
+        return not self.failed and not self.not_started and not self.interrupted and not self.in_flight
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,16 @@ class Executor:
         interrupted = False
         stop = stop or threading.Event()
         queue = iter(changes)
-        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
+        pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
+        running: dict[Future[ChangeResult | None], Change] = {}
+        abandoned = False
+        try:
             # Only `parallelism` futures exist at a time, so the cost per change does not grow with N.
-            running = {pool.submit(self._guarded, change, stop) for change in itertools.islice(queue, self.parallelism)}
+            for change in itertools.islice(queue, self.parallelism):
+                running[pool.submit(self._guarded, change, stop)] = change
             while running:
                 try:
-                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
                     interrupted = True
                     stop.set()
@@ -100,15 +111,23 @@ class Executor:
                     result = future.result()
                     if result is not None:
                         results.append(result)
+                    del running[future]  # after the append: an abandon in between loses nothing
                     upcoming = None if stop.is_set() else next(queue, None)
                     if upcoming is not None:
-                        running.add(pool.submit(self._guarded, upcoming, stop))
+                        running[pool.submit(self._guarded, upcoming, stop)] = upcoming
+        except AbandonApply:
+            abandoned = interrupted = True
+            stop.set()
+        finally:
+            pool.shutdown(wait=not abandoned, cancel_futures=True)
         interrupted = interrupted or stop.is_set()
         finished = {id(result.change) for result in results}
-        not_started = tuple(change for change in changes if id(change) not in finished)
+        flying = {id(change) for change in running.values()} - finished if abandoned else set()
+        in_flight = tuple(change for change in changes if id(change) in flying)
+        not_started = tuple(change for change in changes if id(change) not in finished | flying)
         order = {id(change): index for index, change in enumerate(changes)}
         results.sort(key=lambda result: order[id(result.change)])
-        return ApplyReport(tuple(results), not_started, interrupted)
+        return ApplyReport(tuple(results), not_started, interrupted, in_flight)
 
     def _guarded(self, change: Change, stop: threading.Event) -> ChangeResult | None:
         if stop.is_set():

@@ -57,3 +57,26 @@ def scan_for_secrets(cli: Cli, tmp_path: Path) -> None:
     for text in texts:
         assert SECRET not in text
         assert TOKEN not in text
+
+
+class InProcessCli(Cli):
+    """The same user's CLI, run in this process through the entry point (a subprocess costs ~0.9 s).
+
+    Point `huggingface_hub.constants.ENDPOINT` at the Hub and set HF_TOKEN (monkeypatch) first: the
+    client reads HF_ENDPOINT once, when it is imported.
+    """
+
+    def run(self, *args: str, code: int | None = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        import contextlib
+        import io
+
+        from hfjobs_spec.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(self.root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            returned = main(list(args))
+        done = subprocess.CompletedProcess(list(args), returned, out.getvalue(), err.getvalue())
+        self.outputs += [done.stdout, done.stderr]
+        assert code is None or returned == code, f"exit {returned}\n{done.stdout}\n{done.stderr}"
+        assert "Traceback" not in done.stderr
+        return done

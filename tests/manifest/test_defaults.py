@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hfjobs_spec.errors import ManifestErrors
+from hfjobs_spec.flavors import flavor_hint
 from tests.manifest.helpers import PROJECT_HEADER, messages, specs, write_project
 
 PROJECT = PROJECT_HEADER + """\
@@ -136,7 +137,7 @@ defaults:
 def test_a_bad_templated_default_is_reported_against_the_project_file(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"a": "apiVersion: hfjobs/v1\nname: a\nimage: x\ncommand: [x]\n"},
                          project=PROJECT_HEADER + "vars: {f: gpu}\ndefaults:\n  flavor: '{{ vars.f }}'\n")
-    assert messages(root) == ["hfjobs.yaml:5:11: error: flavor: 'gpu' is not a known flavor"]
+    assert messages(root) == ["hfjobs.yaml:5:11: error: flavor: 'gpu' is not a known flavor" + flavor_hint("gpu")]
 
 
 def test_secret_list_and_mapping_forms_merge(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from hfjobs_spec import labels
-from hfjobs_spec.flavors import FLAVORS
+from hfjobs_spec.flavors import FLAVORS, flavor_hint
 from hfjobs_spec.manifest import schema as s
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.yaml_source import parse_documents
@@ -147,7 +147,7 @@ def test_a_token_like_value_is_never_echoed_by_schema_messages() -> None:
 def test_the_template_alternative_is_never_blamed_in_defaults() -> None:
     text = "apiVersion: hfjobs/v1\nproject: p\ndefaults:\n  flavor: gpu\n  timeout: soon\n  env: {A: [1]}\n"
     assert issues(text, s.project_schema()) == [
-        "f.yaml:4:11: error: defaults.flavor: 'gpu' is not a known flavor",
+        "f.yaml:4:11: error: defaults.flavor: 'gpu' is not a known flavor" + flavor_hint("gpu"),
         "f.yaml:5:12: error: defaults.timeout: 'soon' must be a number of seconds, or a number followed by s, m, "
         "h or d (e.g. \"30m\")",
         "f.yaml:6:12: error: defaults.env.A: must be a string, a number or true or false, not a list",
