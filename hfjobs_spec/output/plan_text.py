@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from hfjobs_spec.output.cost_text import change_cost_lines, next_runs_lines, plan_starts_runs, total_lines
+from hfjobs_spec.output.plan_webhook import webhook_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 SYMBOLS = {"create": "+", "import": "<=", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
@@ -68,6 +69,7 @@ def change_block(change: Change, color: bool, plan: Plan | None = None) -> list[
     for diff in expand(change.fields):
         mark, text = field_line(diff)
         lines.append(f"      {mark} {text}")
+    lines += webhook_lines(change, lambda diff: " ".join(field_line(diff)), "      ")
     lines.append("    }")
     lines += [f"    {line}" for line in change_cost_lines(change)]
     lines += [f"    {line}" for line in next_runs_lines(change, plan.cost if plan else None)]

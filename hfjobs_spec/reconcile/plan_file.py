@@ -37,6 +37,8 @@ _OPERATION = {
         "target": _STRING,
         "schedule": _STRING,
         "labels": {"type": "object", "additionalProperties": _STRING},
+        "job": _STRING,
+        "unset_secrets": _STRINGS,
     },
 }
 _FIELD = {
@@ -95,6 +97,17 @@ _PLAN_COST = {
         "by_namespace": {"type": "object", "additionalProperties": _COST_TOTAL},
     },
 }
+_WEBHOOK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["action", "reason", "live_ids", "fields"],
+    "properties": {
+        "action": {"enum": ["create", "update", "delete"]},
+        "reason": _STRING,
+        "live_ids": _STRINGS,
+        "fields": {"type": "array", "items": _FIELD},
+    },
+}
 _CHANGE = {
     "type": "object",
     "additionalProperties": False,
@@ -109,6 +122,7 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
+        "webhook": _WEBHOOK,
         "moved_from": _STRING,
         "cost": _CHANGE_COST,
     },
