@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from hfjobs_spec.output.cost_text import change_cost_lines, next_runs_lines, plan_starts_runs, total_lines
+from hfjobs_spec.output.plan_groups import group_title, grouped
 from hfjobs_spec.output.plan_webhook import webhook_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
@@ -93,9 +94,12 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     symbols = "+ create, <= import, ~ update in place" if plan.summary["import"] else "+ create, ~ update in place"
     lines = [f"{where}. Symbols: {symbols}, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
-    for change in plan.pending:
-        lines += change_block(change, color, plan)
-        lines.append("")
+    for group, changes in grouped(plan.pending):
+        if group is not None:
+            lines += [f"  ## {group_title(group, changes)}", ""]
+        for change in changes:
+            lines += change_block(change, color, plan)
+            lines.append("")
     if plan.reads:
         lines += [*secret_lines(plan), ""]
     lines.append(cost_summary(plan) + summary_line(plan))  # the summary line stays last, as in Terraform
