@@ -12,6 +12,7 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     ├── PlanError               the plan cannot be made or executed as asked
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
     │   └── ProtectedJobError   a change would destroy a job marked `protect: true`
+    ├── ExportError             export cannot do what was asked (unknown --name, a file it would overwrite)
     └── HubError                anything the Hub (or localhub) refused or failed to answer
         ├── HubAuthError        missing or rejected token, forbidden namespace (401, 403)
         ├── HubPaymentError     402: no credits left; final, never retried
@@ -86,6 +87,10 @@ class StalePlanError(PlanError):
 
 class ProtectedJobError(PlanError):
     """The plan would delete or replace a job marked `protect: true`."""
+
+
+class ExportError(HfJobsSpecError):
+    """`export` cannot do what was asked (a name that matches no job, a file it would overwrite)."""
 
 
 class HubError(HfJobsSpecError):
