@@ -24,6 +24,7 @@ from hfjobs_spec.errors import ExportError, ManifestErrors, ManifestIssue, Proje
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests, load_texts
+from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project, load_project
 from hfjobs_spec.output.manifest_yaml import manifest_yaml
 from hfjobs_spec.reconcile.export import (
@@ -94,7 +95,9 @@ def export_from(backend: HubBackend, project: Project, settings: ExportSettings,
                           dry_run=settings.dry_run)
     files = tuple(ExportedFile(path, action, job, replaces.get(job.source_id, ()))
                   for (job, path, _), action in zip(kept, actions, strict=True))
-    return ExportResult(namespace, out_dir, files, (*chosen.skipped, *invalid.values()), settings.dry_run)
+    jobs_dir = (project.root / project.jobs_dir).resolve()
+    elsewhere = not out_dir.resolve().is_relative_to(jobs_dir)
+    return ExportResult(namespace, out_dir, files, (*chosen.skipped, *invalid.values()), settings.dry_run, elsewhere)
 
 
 def declared_jobs(project: Project, settings: ManifestSettings, environ: Mapping[str, str]) -> Declared:
@@ -103,9 +106,12 @@ def declared_jobs(project: Project, settings: ManifestSettings, environ: Mapping
         result = load_manifests(project, (), cwd=settings.project.cwd, environ=environ)
     except (ProjectError, ManifestErrors):
         return Declared()
-    where = {spec.import_id: f"{spec.source.file}:{spec.source.line}" if spec.source else spec.name
-             for spec in result.specs if spec.import_id is not None}
-    return Declared(names=frozenset(spec.name for spec in result.specs), imported_ids=where)
+    def where(spec: JobSpec) -> str:
+        return f"{spec.source.file}:{spec.source.line}" if spec.source else spec.name
+
+    by_id = {spec.import_id: where(spec) for spec in result.specs if spec.import_id is not None}
+    by_name = {(spec.kind, spec.import_name): where(spec) for spec in result.specs if spec.import_name is not None}
+    return Declared(names=frozenset(spec.name for spec in result.specs), imported_ids=by_id, imported_names=by_name)
 
 
 def read_and_choose(backend: HubBackend, namespace: str, settings: ExportSettings, declared: Declared) -> Chosen:

@@ -51,6 +51,9 @@ def render_export(result: ExportResult) -> str:
                              f"{', '.join(exported.replaces)} differ from the Hub's (the project's defaults?)")
     else:
         lines.append(f"Nothing to export from {result.namespace}.")
+    if result.files and result.outside_jobs_dir:
+        lines.append(f"  note: {shown_path(result.out_dir)} is outside the project's jobs_dir: plan reads these "
+                     "manifests only once they are moved there")
     lines += _skipped_lines(result.skipped)
     if result.files and not result.dry_run:
         lines += ["", "Next: review them (and commit), then `hfjobs-spec plan`: each job shows as an import, "
@@ -81,6 +84,7 @@ def render_export_json(result: ExportResult) -> str:
         "namespace": result.namespace,
         "out_dir": str(result.out_dir),
         "dry_run": result.dry_run,
+        "outside_jobs_dir": result.outside_jobs_dir,
         "files": [{"path": str(f.path), "action": f.action, "name": f.job.name, "kind": f.job.kind,
                    "id": f.job.source_id, "hub_name": f.job.hub_name, "notes": list(f.job.notes),
                    "replaces": list(f.replaces)} for f in result.files],

@@ -7,6 +7,7 @@ Each top-level key is dumped on its own, so a comment can never land inside a mu
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ WIDTH = 100
 # `{{`, `{%` and `{#` start Jinja syntax; each such `{` is written as an expression that yields it.
 _MARKER_START = re.compile(r"\{(?=[{%#])")
 _LITERAL_BRACE = "{{ '{' }}"
+_RAW, _END_RAW = "{% raw %}", "{% endraw %}"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -29,15 +31,34 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def _text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # A multi-line text (a `python -c` script) reads best as a literal block; PyYAML falls back to
+    # quotes when a block cannot hold it (trailing spaces, for one).
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_Dumper.add_representer(str, _text)
 _Dumper.add_representer(Quoted, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", str(data),
                                                                               style='"'))
+
+
+class _QuotingDumper(_Dumper):
+    """Texts in quotes only, never blocks."""
+
+
+_QuotingDumper.add_representer(str, yaml.SafeDumper.represent_str)
 
 
 def template_safe(value: Any) -> Any:
     """`value` with every string (not mapping keys, which cannot hold braces in a manifest) made
     inert to Jinja: rendering the result gives back `value`."""
     if isinstance(value, str):
-        escaped = _MARKER_START.sub(_LITERAL_BRACE, value)
+        if not _MARKER_START.search(value):
+            return value
+        # Readable when it can be: `{% raw %}...{% endraw %}`; a text that holds `endraw` itself has each
+        # marker's `{` written as an expression.
+        escaped = (f"{_RAW}{value}{_END_RAW}" if "endraw" not in value
+                   else _MARKER_START.sub(_LITERAL_BRACE, value))
         return Quoted(escaped) if isinstance(value, Quoted) else escaped
     if isinstance(value, dict):
         return {key: template_safe(item) for key, item in value.items()}
@@ -54,9 +75,7 @@ def manifest_yaml(document: Mapping[str, Any], *, header: Sequence[str] = (), mo
     lines = [f"# yaml-language-server: $schema={modeline}"] if modeline else []
     lines += [f"# {_one_line(text)}" for text in header]
     for key, value in document.items():
-        # Collections of scalars in flow style (`[python, -c, ...]`), the document itself in block style.
-        flow = None if isinstance(value, (dict, list)) else False
-        text = _dump({key: template_safe(value)}, flow)
+        text = _dump({key: template_safe(value)}, _flow_style(value))
         note = comments.get(key)
         if note is None:
             lines.append(text)
@@ -67,17 +86,32 @@ def manifest_yaml(document: Mapping[str, Any], *, header: Sequence[str] = (), mo
     return "\n".join(lines) + "\n"
 
 
-def _dump(data: dict[str, Any], flow: bool | None) -> str:
-    """`data` as YAML; characters written as they are when they read back the same (YAML reads a
-    raw U+0085 or U+2028 as a line break, for one), else escaped."""
-    def dump(readable: bool) -> str:
-        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=readable, width=WIDTH,
-                         default_flow_style=flow)
+def _flow_style(value: Any) -> bool | None:
+    """Scalars and collections holding a multi-line text in block style (the text as a `|` block),
+    other collections of scalars in flow style (`[python, -c, ...]`), lists of mappings as block
+    lists of flow mappings (`volumes`)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    items = list(value.values()) if isinstance(value, dict) else value
+    if any(isinstance(item, str) and "\n" in item for item in items):
+        return False
+    return True if all(not isinstance(item, (dict, list)) for item in items) else None
 
-    text = dump(True)
-    if yaml.safe_load(text) != data:
-        text = dump(False)
-    return text.rstrip("\n")
+
+def _dump(data: dict[str, Any], flow: bool | None) -> str:
+    """`data` (one key) as YAML, the key in block style and its value in `flow`. The most readable
+    form that reads back the same and ends where it ends wins: texts as `|` blocks and characters as
+    they are, else quoted texts, else escaped characters (YAML reads a raw U+0085 as a line break)."""
+    ((key, value),) = data.items()
+    for dumper, readable in ((_Dumper, True), (_QuotingDumper, True), (_QuotingDumper, False)):
+        representer = dumper(io.StringIO(), default_flow_style=flow, sort_keys=False)
+        entry = (yaml.ScalarNode("tag:yaml.org,2002:str", key), representer.represent_data(value))
+        top = yaml.MappingNode("tag:yaml.org,2002:map", [entry], flow_style=False)
+        text = yaml.serialize(top, Dumper=dumper, allow_unicode=readable, width=WIDTH).rstrip("\n")
+        # `...` ends a document: after a `|+` block it would end the manifest too.
+        if not text.endswith("\n...") and yaml.safe_load(text) == data:
+            return text
+    return text  # escaped double quotes always read back
 
 
 def _one_line(text: str) -> str:

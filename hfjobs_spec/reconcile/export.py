@@ -45,6 +45,7 @@ class Declared:
 
     names: frozenset[str] = frozenset()
     imported_ids: Mapping[str, str] = field(default_factory=dict)  # Hub id -> where (file:line)
+    imported_names: Mapping[tuple[JobKind, str], str] = field(default_factory=dict)  # (kind, Hub name) -> where
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class ExportResult:
     files: tuple[ExportedFile, ...]
     skipped: tuple[Skipped, ...]
     dry_run: bool = False
+    outside_jobs_dir: bool = False  # written where plan does not look (outside the project's jobs_dir)
 
 
 def foreign_label(labels: Mapping[str, str], prefixes: Iterable[str] = FOREIGN_PREFIXES) -> str | None:
@@ -169,7 +171,8 @@ def _left_out(job: LiveJob, declared: Declared, prefixes: tuple[str, ...], lates
             if L.MANAGED_BY in newest.labels:
                 return f"an earlier run of the same name (the latest, {newest.id}, is managed by hfjobs-spec)"
             return f"an earlier run of the same name (only the latest, {newest.id}, is exported)"
-    where = declared.imported_ids.get(job.id)
+    where = (declared.imported_ids.get(job.id)
+             or declared.imported_names.get((job_kind(job), labels.get(L.HUB_NAME, ""))))
     if where is not None:
         return f"already imported by {where}"
     if carries_inline_script(job.spec):

@@ -33,7 +33,6 @@ from hfjobs_spec.manifest.schema import API_VERSION
 from hfjobs_spec.manifest.tokens import looks_like_token
 from hfjobs_spec.reconcile.translate import SCRIPT_ENV, command_and_env
 
-HF_TOKEN = "HF_TOKEN"
 _UNITS = (("d", 86_400), ("h", 3600), ("m", 60))
 
 
@@ -65,7 +64,10 @@ class ExportedJob:
     def header(self) -> tuple[str, ...]:
         what = "scheduled job" if self.kind == "scheduled_job" else "job run"
         hub_name = f" (Hub name {self.hub_name!r})" if self.hub_name else ""
-        return (f"Exported from {what} {self.source_id}{hub_name} in {self.namespace} by `hfjobs-spec export`.",)
+        lines = [f"Exported from {what} {self.source_id}{hub_name} in {self.namespace} by `hfjobs-spec export`."]
+        if self.kind == "job" and "timeout" not in self.document:
+            lines.append("The Hub does not report a run's timeout: the manifest's applies (default 30m).")
+        return tuple(lines)
 
 
 def job_kind(job: LiveScheduledJob | LiveRun) -> JobKind:
@@ -95,11 +97,8 @@ def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | 
     env, moved = _split_env(spec.env)
     doc.update(_program(spec))
     doc["flavor"] = spec.flavor
-    if spec.timeout is not None:
-        if spec.timeout != DEFAULT_TIMEOUT_SECONDS or "timeout" in explicit:
-            doc["timeout"] = _duration(spec.timeout)
-    elif not isinstance(job, LiveScheduledJob):
-        comments["flavor"] = "the Hub does not report a run's timeout: the manifest's (default 30m) applies"
+    if spec.timeout is not None and (spec.timeout != DEFAULT_TIMEOUT_SECONDS or "timeout" in explicit):
+        doc["timeout"] = _duration(spec.timeout)
     if spec.attempts is not None and (spec.attempts != 1 or "attempts" in explicit):
         doc["attempts"] = spec.attempts
     if env:

@@ -26,12 +26,15 @@ from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.hub.retry import RetryingBackend
 from hfjobs_spec.manifest.model import DEFAULT_UV_IMAGE, VolumeSpec
 from hfjobs_spec.manifest.project import ProjectOptions, load_project
+from hfjobs_spec.reconcile.live import DiffOptions
 
 from .conftest import open_hub
 
-_TEXT = st.one_of(st.text(st.characters(min_codepoint=9, max_codepoint=0x2FF, exclude_characters="\x7f\r"), max_size=12),
+_TEXT = st.one_of(st.text(st.characters(min_codepoint=9, max_codepoint=0x2FF, exclude_characters="\x7f\r"),
+                          max_size=12),
                   st.sampled_from(["{{ vars.x }}", "{% if %}", "{#", "1", "true", "~", "- a", "a: b", "'\""]))
 _LABEL = st.text("abcXYZ019-_", min_size=1, max_size=8)
+State = list[tuple[JobRequest, dict[str, Any] | None]]
 _ENV_NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,6}", fullmatch=True)
 
 
@@ -64,7 +67,8 @@ def request(draw: st.DrawFn) -> JobRequest:
         VolumeSpec("bucket", "org/b", "/out", read_only=False), VolumeSpec("bucket", "org/c", "/in", read_only=True),
     ]), unique_by=lambda v: v.mount_path, max_size=2))
     public = tuple(draw(st.lists(st.sampled_from([8000, 9000]), unique=True, max_size=1)))
-    private = tuple(p for p in draw(st.lists(st.sampled_from([7000, 9000]), unique=True, max_size=1)) if p not in public)
+    ports = draw(st.lists(st.sampled_from([7000, 9000]), unique=True, max_size=1))
+    private = tuple(port for port in ports if port not in public)
     return JobRequest(image=image, command=command, env=env, secrets={s: SecretValue("v") for s in secrets},
                       flavor=draw(st.sampled_from(FLAVORS)), labels=labels, volumes=tuple(volumes),
                       timeout=draw(st.sampled_from([60, 1800, 5400, 7200])), attempts=draw(st.integers(1, 3)),
@@ -72,14 +76,14 @@ def request(draw: st.DrawFn) -> JobRequest:
 
 
 @st.composite
-def live_state(draw: st.DrawFn) -> list[tuple[JobRequest, dict[str, Any] | None]]:
+def live_state(draw: st.DrawFn) -> State:
     """Requests, each with its schedule settings (None: a one-shot run)."""
     schedules = st.fixed_dictionaries({"schedule": st.sampled_from(["@daily", "0 3 * * 1", "*/5 * * * *"]),
                                        "suspend": st.booleans(), "concurrency": st.booleans()})
     return draw(st.lists(st.tuples(request(), st.one_of(st.none(), schedules)), min_size=1, max_size=5))
 
 
-def make(backend: HubBackend, state: list[tuple[JobRequest, dict[str, Any] | None]]) -> None:
+def make(backend: HubBackend, state: State) -> None:
     for job, schedule in state:
         if schedule is None:
             backend.run_job("acme", job)
@@ -102,7 +106,7 @@ def _spec(job: LiveScheduledJob | LiveRun) -> Any:
             spec.expose_public, spec.timeout, spec.attempts)
 
 
-def check_property(backend: HubBackend, root: Path, state: list[tuple[JobRequest, dict[str, Any] | None]]) -> None:
+def check_property(backend: HubBackend, root: Path, state: State) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "hfjobs.yaml").write_text("apiVersion: hfjobs/v1\nproject: adopted\nnamespace: acme\n")
     make(backend, state)
@@ -116,7 +120,7 @@ def check_property(backend: HubBackend, root: Path, state: list[tuple[JobRequest
     project, specs = load_specs(manifests, {})
     assert len(specs) == len(result.files)
     environ = {"WANDB_API_KEY": "w"}
-    diff_options = reconcile.DiffOptions(project="adopted")
+    diff_options = DiffOptions(project="adopted")
     planned = reconcile.make_plan(project, specs, backend, diff_options, environ)
     assert {c.action for c in planned.plan.changes} == {"import"}, [(c.name, c.reason) for c in planned.plan.changes]
     kinds = {op.kind for c in planned.plan.changes for op in c.operations}
@@ -130,8 +134,7 @@ def check_property(backend: HubBackend, root: Path, state: list[tuple[JobRequest
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                HealthCheck.function_scoped_fixture])
 @given(state=live_state())
-def test_export_then_apply_changes_only_labels_on_the_fake(tmp_path_factory: Any,
-                                                           state: list[tuple[JobRequest, dict[str, Any] | None]]) -> None:
+def test_export_then_apply_changes_only_labels_on_the_fake(tmp_path_factory: Any, state: State) -> None:
     backend = RetryingBackend(FakeHub(user="alice", orgs=("acme",), token="t"))
     check_property(backend, tmp_path_factory.mktemp("export"), state)
 
@@ -139,7 +142,6 @@ def test_export_then_apply_changes_only_labels_on_the_fake(tmp_path_factory: Any
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                HealthCheck.function_scoped_fixture])
 @given(state=live_state())
-def test_export_then_apply_changes_only_labels_on_localhub(tmp_path_factory: Any,
-                                                           state: list[tuple[JobRequest, dict[str, Any] | None]]) -> None:
+def test_export_then_apply_changes_only_labels_on_localhub(tmp_path_factory: Any, state: State) -> None:
     with open_hub("localhub") as backend:
         check_property(backend, tmp_path_factory.mktemp("export"), state)
