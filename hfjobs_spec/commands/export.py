@@ -26,6 +26,7 @@ from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests, load_texts
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project, load_project
+from hfjobs_spec.output.export import shown_path
 from hfjobs_spec.output.manifest_yaml import manifest_yaml
 from hfjobs_spec.reconcile.export import (
     Action,
@@ -194,10 +195,10 @@ def _modeline(project: Project, out_dir: Path) -> str | None:
 def write_files(out_dir: Path, texts: Sequence[tuple[Path, str]], *, force: bool, dry_run: bool) -> list[Action]:
     """Write every file, or none: an existing one (a symlink too) is refused unless `force`."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise ExportError(f"--out-dir {out_dir} is not a folder")
+        raise ExportError(f"--out-dir {shown_path(out_dir)} is not a folder")
     existing = [path for path, _ in texts if path.exists() or path.is_symlink()]
     if existing and not force:
-        shown = ", ".join(str(path) for path in existing)
+        shown = ", ".join(shown_path(path) for path in existing)
         raise ExportError(f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written "
                           "(pass --force to overwrite, or choose another --out-dir)")
     actions: list[Action] = [("would overwrite" if path in existing else "would create") if dry_run
@@ -209,7 +210,7 @@ def write_files(out_dir: Path, texts: Sequence[tuple[Path, str]], *, force: bool
         for path, text in texts:
             _write(path, text, replace_existing=force)
     except OSError as exc:
-        raise ExportError(f"cannot write in {out_dir}: {exc.strerror or exc}") from exc
+        raise ExportError(f"cannot write in {shown_path(out_dir)}: {exc.strerror or exc}") from exc
     return actions
 
 

@@ -37,7 +37,8 @@ _UNITS = (("d", 86_400), ("h", 3600), ("m", 60))
 
 
 class Quoted(str):
-    """A string the YAML writer puts in double quotes (a Hub id: never read as a number, whatever its digits)."""
+    """A string the YAML writer puts in double quotes: a Hub id (never read as a number, whatever its
+    digits), a schedule (as people write cron)."""
 
     __slots__ = ()
 
@@ -89,7 +90,7 @@ def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | 
     if namespace is not None:
         doc["namespace"] = namespace
     if isinstance(job, LiveScheduledJob):
-        doc["schedule"] = job.schedule
+        doc["schedule"] = Quoted(job.schedule)
         if job.suspend or "suspend" in explicit:
             doc["suspend"] = job.suspend
         if job.concurrency or "concurrency" in explicit:

@@ -55,7 +55,7 @@ def test_export_then_apply_adopts_every_job_in_place(cli: Cli, api: HfApi) -> No
         uv = api.run_uv_job(URL, script_args=["--epochs", "3"], dependencies=["trl"], python="3.11",
                             namespace="acme")
     [weekly] = api.list_scheduled_jobs(namespace="acme")
-    api.trigger_scheduled_job(scheduled_job_id=weekly.id, namespace="acme")  # a run of the schedule: it belongs to the schedule
+    api.trigger_scheduled_job(scheduled_job_id=weekly.id, namespace="acme")  # a run that belongs to the schedule
     before = every_id(api)
 
     text = cli.run("export", "--scheduled", "--jobs").stdout
