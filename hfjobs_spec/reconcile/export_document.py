@@ -89,19 +89,32 @@ def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | 
     doc: dict[str, Any] = {"apiVersion": API_VERSION, "name": name}
     if namespace is not None:
         doc["namespace"] = namespace
+
+    def put(key: str, value: Any, default: Any) -> None:
+        """Write `key` unless it is at its built-in default and no project default would change it."""
+        if value != default or key in explicit:
+            doc[key] = value
+
     if isinstance(job, LiveScheduledJob):
         doc["schedule"] = Quoted(job.schedule)
-        if job.suspend or "suspend" in explicit:
-            doc["suspend"] = job.suspend
-        if job.concurrency or "concurrency" in explicit:
-            doc["concurrency"] = job.concurrency
+        put("suspend", job.suspend, False)
+        put("concurrency", job.concurrency, False)
     env, moved = _split_env(spec.env)
-    doc.update(_program(spec))
+    program = _program(spec)
+    if "script" in program:
+        put("script", program["script"], None)
+        put("image", program.get("image", spec.image), DEFAULT_UV_IMAGE)
+        for key in ("script_args", "dependencies"):
+            put(key, program.get(key, []), [])
+        if "python" in program:
+            doc["python"] = program["python"]
+    else:
+        doc.update(program)
     doc["flavor"] = spec.flavor
-    if spec.timeout is not None and (spec.timeout != DEFAULT_TIMEOUT_SECONDS or "timeout" in explicit):
-        doc["timeout"] = _duration(spec.timeout)
-    if spec.attempts is not None and (spec.attempts != 1 or "attempts" in explicit):
-        doc["attempts"] = spec.attempts
+    if spec.timeout is not None:
+        put("timeout", _duration(spec.timeout), _duration(DEFAULT_TIMEOUT_SECONDS))
+    if spec.attempts is not None:
+        put("attempts", spec.attempts, 1)
     if env:
         doc["env"] = env
     secret_names = sorted({*spec.secret_names, *moved})
@@ -116,12 +129,9 @@ def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | 
     user_labels = {k: v for k, v in sorted(spec.labels.items()) if not L.is_reserved(k)}
     if user_labels:
         doc["labels"] = user_labels
-    if spec.volumes:
-        doc["volumes"] = [_volume(v) for v in sorted(spec.volumes, key=lambda v: v.mount_path)]
-    if spec.expose:
-        doc["expose"] = sorted(spec.expose)
-    if spec.expose_public:
-        doc["expose_public"] = sorted(spec.expose_public)
+    put("volumes", [_volume(v) for v in sorted(spec.volumes, key=lambda v: v.mount_path)], [])
+    put("expose", sorted(spec.expose), [])
+    put("expose_public", sorted(spec.expose_public), [])
     doc["import"] = {"id": Quoted(job.id)}
     comments["import"] = "adopts this job at the next apply (same id, history kept); remove it after that apply"
     return ExportedJob(name=name, kind=job_kind(job), source_id=job.id, namespace=job.namespace,

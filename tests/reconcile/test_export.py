@@ -205,3 +205,39 @@ def test_comments_never_break_a_value_and_ids_are_quoted() -> None:
         comments={"command": "about the command", "import": "short"})
     assert yaml.safe_load(text) == {"command": long_command, "import": {"id": "0123"}}
     assert '# about the command\ncommand:' in text and 'import: {id: "0123"}  # short' in text
+
+
+# Against the project's defaults
+
+
+def test_fields_the_project_defaults_set_are_written_and_what_no_manifest_can_undo_is_named(tmp_path: Path) -> None:
+    from hfjobs_spec.commands.export import ExportSettings, export_from
+    from hfjobs_spec.commands.manifests import ManifestSettings
+    from hfjobs_spec.hub.fake import FakeHub
+    from hfjobs_spec.hub.model import JobRequest
+
+    (tmp_path / "hfjobs.yaml").write_text(
+        "apiVersion: hfjobs/v1\nproject: p\nnamespace: acme\n"
+        "defaults: {flavor: a10g-small, timeout: 1h, attempts: 3, dependencies: [numpy], volumes: [{type: model, "
+        "source: org/m, mount_path: /m}]}\n")
+    hub = FakeHub(user="alice", orgs=("acme",))
+    plain = JobRequest(image="ubuntu", command=("true",), env={}, secrets={}, flavor="cpu-basic", labels={"name": "a"},
+                       timeout=1800, attempts=1)
+    hub.create_scheduled_job("acme", plain, schedule="@daily", suspend=False, concurrency=False)
+    uv = JobRequest(image=DEFAULT_UV_IMAGE, command=("uv", "run", "https://e.com/b.py"), env={}, secrets={},
+                    flavor="cpu-basic", labels={"name": "b"}, timeout=1800, attempts=1)
+    hub.create_scheduled_job("acme", uv, schedule="@daily", suspend=False, concurrency=False)
+    options = ProjectOptions(cwd=tmp_path)
+    result = export_from(hub, load_project(options), ExportSettings(manifests=ManifestSettings(options)), {})
+    assert [f.replaces for f in result.files] == [(), ()]
+    written = {f.job.name: yaml.safe_load(f.path.read_text()) for f in result.files}
+    assert {k: written["a"][k] for k in ("flavor", "timeout", "attempts", "volumes")} == {
+        "flavor": "cpu-basic", "timeout": "30m", "attempts": 1, "volumes": []}
+    assert written["b"]["dependencies"] == [] and "image" not in written["b"]
+
+    for exported in result.files:
+        exported.path.unlink()
+    (tmp_path / "hfjobs.yaml").write_text("apiVersion: hfjobs/v1\nproject: p\nnamespace: acme\n"
+                                          "defaults: {env: {A: '1'}}\n")
+    again = export_from(hub, load_project(options), ExportSettings(manifests=ManifestSettings(options)), {})
+    assert [f.replaces for f in again.files] == [("env",), ("env",)]  # env defaults merge: a manifest cannot drop one
