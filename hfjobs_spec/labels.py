@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 LABEL_MAX_LENGTH = 100
 LABEL_PATTERN = r"^[A-Za-z0-9_-]+$"
 LABEL_VALUE_PATTERN = r"^[A-Za-z0-9_-]*$"
 LABEL_RE = re.compile(LABEL_PATTERN)
 LABEL_VALUE_RE = re.compile(LABEL_VALUE_PATTERN)
+
+
+def is_valid_key(key: str) -> bool:
+    """What the Hub accepts as a label key: 1-100 letters, digits, `-` and `_` (validate and localhub)."""
+    return len(key) <= LABEL_MAX_LENGTH and LABEL_RE.fullmatch(key) is not None
+
+
+def is_valid_value(value: str) -> bool:
+    """What the Hub accepts as a label value: the key's characters, 0-100 of them."""
+    return len(value) <= LABEL_MAX_LENGTH and LABEL_VALUE_RE.fullmatch(value) is not None
 
 # Ownership labels stamped on everything apply creates. Their prefix is reserved in manifests.
 RESERVED_PREFIX = "hfjobs-"
@@ -38,7 +49,28 @@ HUB_NAME = "name"
 
 RESERVED_KEYS = (HUB_NAME,)
 
+# Label key prefixes of other tools that run Hub jobs: their jobs are shown as foreign, never pruned,
+# adopted or imported. huggingface_hub's sandboxes label theirs `hf-sandbox`, `hf-sandbox-mode`,
+# `hf-sandbox-pool` and `hf-sandbox-nonce` (`_sandbox.py`, 2.4). A project adds its own tools' prefixes
+# with `foreign_label_prefixes` in hfjobs.yaml.
+FOREIGN_PREFIXES = ("hf-sandbox",)
+
 
 def is_reserved(key: str) -> bool:
     """Keys that apply sets itself and a manifest may not use."""
     return key in RESERVED_KEYS or key.startswith(RESERVED_PREFIX)
+
+
+def foreign_label(labels: Mapping[str, str], prefixes: Iterable[str] = FOREIGN_PREFIXES) -> str | None:
+    """The first label key (sorted) that marks a job as another tool's, or None."""
+    chosen = tuple(prefixes)
+    return next((key for key in sorted(labels) if key.startswith(chosen)), None) if chosen else None
+
+
+def foreign_prefix_problem(prefix: str) -> str | None:
+    """Why `prefix` may not be a foreign prefix (it would claim our own or the Hub's labels), or None."""
+    if prefix.startswith(RESERVED_PREFIX) or RESERVED_PREFIX.startswith(prefix):
+        return f"{prefix!r} would match the '{RESERVED_PREFIX}*' labels hfjobs-spec stamps on its own jobs"
+    if HUB_NAME.startswith(prefix):
+        return f"{prefix!r} would match the Hub's '{HUB_NAME}' label, which every job carries"
+    return None

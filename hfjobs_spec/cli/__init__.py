@@ -4,10 +4,18 @@
 adds its commands to the group; `options` declares every option once, as typed values.
 """
 
-from hfjobs_spec.cli import drift_commands, export_command, init_command, manifest_commands, reconcile_commands
+from hfjobs_spec.cli import (
+    destroy_command,
+    drift_commands,
+    export_command,
+    init_command,
+    manifest_commands,
+    reconcile_commands,
+)
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "drift_commands", "export_command", "init_command", "main", "manifest_commands", "reconcile_commands"]
+__all__ = ["cli", "destroy_command", "drift_commands", "export_command", "init_command", "main", "manifest_commands",
+           "reconcile_commands"]
 
 
 def _mount_localhub() -> None:

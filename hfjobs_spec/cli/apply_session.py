@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     from hfjobs_spec.reconcile.execute import ChangeEvent
 
 
-def confirm_or_cancel(auto_approve: bool) -> None:
+def confirm_or_cancel(auto_approve: bool, verb: str = "apply", question: str = "Apply these changes?") -> None:
     if auto_approve:
         return
     if not sys.stdin.isatty():
-        raise click.UsageError("refusing to apply without confirmation: not on a terminal; pass --auto-approve")
-    answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+        raise click.UsageError(f"refusing to {verb} without confirmation: not on a terminal; pass --auto-approve")
+    answer = click.prompt(f"{question} Only 'yes' will be accepted", default="", show_default=False)
     if answer.strip() != "yes":
-        raise Cancelled("Apply cancelled; nothing was changed.")
+        raise Cancelled(f"{verb.capitalize()} cancelled; nothing was changed.")
 
 
 class Cancelled(click.ClickException):

@@ -17,6 +17,7 @@ import click
 from hfjobs_spec import __version__
 from hfjobs_spec.cli.options import GlobalOptions, ProjectArgs, globals_of, project_options
 from hfjobs_spec.errors import HfJobsSpecError, ManifestErrors
+from hfjobs_spec.manifest.tokens import safe_text
 from hfjobs_spec.masking import SecretMask, masked_output
 
 EXIT_OK = 0
@@ -48,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: list[str], mask: SecretMask) -> int:
     """The error boundary: known errors exit 1, Ctrl-C 130, bugs a short note."""
     debug = "--debug" in args
+    if any("\x00" in arg for arg in args):  # no shell can pass one, but a caller in-process can
+        click.echo("Error: an argument contains a NUL byte", err=True)
+        return EXIT_ERROR
     try:
         # Without standalone mode click returns `ctx.exit(code)` codes instead of calling sys.exit.
         code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=GlobalOptions(mask=mask))
@@ -71,7 +75,7 @@ def _run(args: list[str], mask: SecretMask) -> int:
     except Exception as exc:  # the boundary: anything else is a bug, reported briefly
         if debug:
             traceback.print_exc()
-        click.echo(f"Unexpected error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(safe_text(f"Unexpected error: {type(exc).__name__}: {exc}"), err=True)
         if not debug:
             click.echo("This is a bug in hfjobs-spec; rerun with --debug to see the traceback.", err=True)
         return EXIT_ERROR
@@ -79,7 +83,9 @@ def _run(args: list[str], mask: SecretMask) -> int:
 
 
 def _print_error(exc: HfJobsSpecError) -> None:
+    # The last line of defence: an error may quote the Hub or a file, so no token and no control
+    # character (an escape sequence, a `::workflow-command::` line) reaches the terminal or a CI log.
     if isinstance(exc, ManifestErrors):
         for issue in exc.issues:
-            click.echo(str(issue), err=True)
-    click.echo(f"Error: {exc}", err=True)
+            click.echo(safe_text(str(issue)), err=True)
+    click.echo(safe_text(f"Error: {exc}"), err=True)

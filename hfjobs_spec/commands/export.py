@@ -81,7 +81,7 @@ def export_from(backend: HubBackend, project: Project, settings: ExportSettings,
     declared = declared_jobs(project, settings.manifests, environ)
     default = project.namespace or backend.whoami()
     namespace = settings.namespace or default
-    chosen = read_and_choose(backend, namespace, settings, declared)
+    chosen = read_and_choose(backend, namespace, settings, declared, project.foreign_prefixes)
     out_dir = settings.out_dir if settings.out_dir is not None else project.root / project.jobs_dir
     explicit = frozenset(key for layer in project.defaults for key in layer.values)
     outside = namespace if namespace != default else None
@@ -115,7 +115,8 @@ def declared_jobs(project: Project, settings: ManifestSettings, environ: Mapping
     return Declared(names=frozenset(spec.name for spec in result.specs), imported_ids=by_id, imported_names=by_name)
 
 
-def read_and_choose(backend: HubBackend, namespace: str, settings: ExportSettings, declared: Declared) -> Chosen:
+def read_and_choose(backend: HubBackend, namespace: str, settings: ExportSettings, declared: Declared,
+                    foreign_prefixes: tuple[str, ...]) -> Chosen:
     """List what the selection needs, choose, and read each run to export in full."""
     selection = settings.selection
     labels = dict(settings.labels)
@@ -126,7 +127,7 @@ def read_and_choose(backend: HubBackend, namespace: str, settings: ExportSetting
         with ThreadPoolExecutor(max_workers=min(8, len(queries)), thread_name_prefix="export") as pool:
             runs = list({run.id: run for found in pool.map(lambda q: backend.list_jobs(namespace, q), queries)
                          for run in found}.values())
-    chosen = choose(scheduled, runs, selection, declared=declared)
+    chosen = choose(scheduled, runs, selection, declared=declared, foreign_prefixes=foreign_prefixes)
     if chosen.unmatched:
         kinds = " or ".join(k for k, on in (("scheduled job", selection.scheduled), ("job run", selection.runs)) if on)
         raise ExportError(f"--name {', '.join(chosen.unmatched)}: no {kinds} with that Hub name in {namespace}; "

@@ -86,13 +86,20 @@ def init(settings: InitSettings) -> InitResult:
         workdir = PurePosixPath(*root.relative_to(repo_root).parts).as_posix() if root != repo_root else "."
         branch = _default_branch(repo_root)
         for name in WORKFLOWS:
-            text = (_template(f"github/{name}").replace("@ACTION@", ACTION_REF)
-                    .replace("@WORKDIR@", workdir).replace("@BRANCH@", branch))
-            planned.append((repo_root / ".github" / "workflows" / name, text))
+            planned.append((repo_root / ".github" / "workflows" / name, workflow_text(name, workdir, branch)))
 
     outcomes = [_create(path, text) for path, text in planned]
     outcomes.append(_ignore_local_state(root / ".gitignore"))
     return InitResult(root=root, project=project, files=tuple(outcomes))
+
+
+def workflow_text(name: str, workdir: str = ".", branch: str = "main") -> str:
+    """One of the GitHub workflows for a project in `workdir` of its repository (examples/github/ are these)."""
+    # A project in a sub-folder runs only when it (or a workflow) changes; at the root, on every change,
+    # since templates and scripts may live anywhere in the repository.
+    paths = "" if workdir == "." else f'    paths: ["{workdir}/**", ".github/workflows/hfjobs-*.yml"]\n'
+    return (_template(f"github/{name}").replace("@ACTION@", ACTION_REF).replace("@WORKDIR@", workdir)
+            .replace("@BRANCH@", branch).replace("@PATHS@\n", paths))
 
 
 def _check_project(project: str) -> None:

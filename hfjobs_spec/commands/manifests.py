@@ -50,12 +50,20 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
 
 
 def import_warnings(specs: Sequence[JobSpec]) -> tuple[ManifestIssue, ...]:
-    """`import` is needed once: validate never reads the Hub, so it cannot tell whether that apply is done."""
-    return tuple(sorted(
-        ManifestIssue(spec.source.file if spec.source else "", spec.source.line if spec.source else 0, 1, "import",
-                      f"{spec.name}: `import` adopts the job at the next apply and does nothing after it; once "
-                      "that apply is done, remove it", "warning")
-        for spec in specs if spec.import_id is not None or spec.import_name is not None))
+    """`import` and `previous_names` are needed once: validate never reads the Hub, so it cannot tell
+    whether that apply is done."""
+    def warn(spec: JobSpec, key: str, message: str) -> ManifestIssue:
+        return ManifestIssue(spec.source.file if spec.source else "", spec.source.line if spec.source else 0, 1,
+                             key, f"{spec.name}: {message}", "warning")
+
+    found = [warn(spec, "import", "`import` adopts the job at the next apply and does nothing after it; once "
+                                  "that apply is done, remove it")
+             for spec in specs if spec.import_id is not None or spec.import_name is not None]
+    found += [warn(spec, "previous_names", "`previous_names` renames the job in place at the next apply and does "
+                                           "nothing after it; once that apply is done everywhere (every "
+                                           "environment), remove it")
+              for spec in specs if spec.previous_names]
+    return tuple(sorted(found))
 
 
 def project_error(exc: ProjectError) -> Validation:

@@ -32,6 +32,7 @@ from hfjobs_spec.errors import (
 )
 from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec
 from hfjobs_spec.manifest.model import VolumeSpec
+from hfjobs_spec.manifest.tokens import safe_text
 
 SPACE_IMAGE_PREFIX = "hf.co/spaces/"
 DEFAULT_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
@@ -240,7 +241,7 @@ def _run(info: Any) -> LiveRun:
         initiator_type=initiator.type if initiator else None,
         initiator_id=initiator.id if initiator else None,
         url=info.url,
-        message=info.status.message,
+        message=safe_text(info.status.message) if info.status.message else None,
     )
 
 
@@ -276,7 +277,7 @@ def _translated(job_id: str | None = None) -> Iterator[None]:
     except JobNotFoundError as exc:
         raise HubNotFoundError("not found on the Hub", job=job_id or exc.job_id, status=404) from exc
     except HfHubHTTPError as exc:
-        detail = exc.server_message or str(exc).splitlines()[0]
+        detail = safe_text(exc.server_message or str(exc).splitlines()[0])
         if exc.response is None:
             raise HubError(detail, job=job_id) from exc
         raise _from_response(exc.response, detail, job_id) from exc
@@ -298,7 +299,8 @@ def _from_transport(exc: httpx2.TransportError, job_id: str | None) -> HubError:
 
 def _server_message(response: httpx2.Response) -> str:
     message = response.headers.get("X-Error-Message") or _json_error(response) or response.reason_phrase or ""
-    return message.splitlines()[0][:300] if message else ""
+    # The Hub's words are data: no escape sequence or token of theirs reaches a terminal or a log.
+    return safe_text(message.splitlines()[0][:300]) if message else ""
 
 
 def _json_error(response: httpx2.Response) -> str | None:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hfjobs_spec.manifest.model import VolumeSpec
-
-ACTIVE_STAGES = frozenset({"SCHEDULING", "RUNNING", "UPDATING"})
+from hfjobs_spec.stages import is_active
 
 
 class SecretValue:
@@ -94,7 +93,7 @@ class LiveRun:
 
     @property
     def active(self) -> bool:
-        return self.stage in ACTIVE_STAGES
+        return is_active(self.stage)
 
     @property
     def labels(self) -> Mapping[str, str]:

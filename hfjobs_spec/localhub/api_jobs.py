@@ -21,11 +21,7 @@ from hfjobs_spec.localhub.jobs_store import (
     set_labels,
     set_spec,
 )
-from hfjobs_spec.localhub.lifecycle import (
-    ACTIVE_STAGES,
-    KNOWN_STAGES,
-    validate_controls,
-)
+from hfjobs_spec.localhub.lifecycle import ACTIVE_STAGES, validate_controls
 from hfjobs_spec.localhub.render import job_json, seal_secrets
 from hfjobs_spec.localhub.scheduler import make_run
 from hfjobs_spec.localhub.validation import (
@@ -36,6 +32,7 @@ from hfjobs_spec.localhub.validation import (
     validate_labels,
 )
 from hfjobs_spec.localhub.wire import Request, Response, json_response
+from hfjobs_spec.stages import KNOWN_STAGES
 
 _CURSOR = re.compile(r"(\d{1,15})\.([0-9a-f]{24})")
 

@@ -22,17 +22,15 @@ from typing import Any
 
 from hfjobs_spec.localhub.clock import iso
 from hfjobs_spec.localhub.common import bad_request
+from hfjobs_spec.stages import PROGRESS_STAGES
 
 ENV_OUTCOME = "LOCALHUB_OUTCOME"
 ENV_RUN_SECONDS = "LOCALHUB_RUN_SECONDS"
 ENV_SCHEDULING_SECONDS = "LOCALHUB_SCHEDULING_SECONDS"
 ENV_LOGS = "LOCALHUB_LOGS"
 
-ACTIVE_STAGES = ("SCHEDULING", "RUNNING")
-TERMINAL_STAGES = ("COMPLETED", "CANCELED", "ERROR", "DELETED")
-# The values the Hub accepts as a `stage` filter: huggingface_hub's JobStage. The Hub rejects any
-# other value, UPDATING included (huggingface_hub commit 1800c416 stopped sending it for that reason).
-KNOWN_STAGES = (*ACTIVE_STAGES, *TERMINAL_STAGES)
+# The emulator's runs pass through exactly the stages the Hub reports while in progress.
+ACTIVE_STAGES = PROGRESS_STAGES
 
 
 @dataclass(frozen=True)

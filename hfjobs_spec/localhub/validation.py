@@ -13,19 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hfjobs_spec import labels
 from hfjobs_spec.flavors import DEFAULT_FLAVOR, FLAVORS
 from hfjobs_spec.localhub.common import bad_request
+from hfjobs_spec.volumes import REPO_ID_RE, VOLUME_TYPES, is_repository, mount_path_problem, sub_path_problem
 
 DEFAULT_TIMEOUT_SECONDS = 30 * 60
-MAX_LABEL_LENGTH = 100
 
-_LABEL_KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
-_LABEL_VALUE = re.compile(r"[A-Za-z0-9_-]{0,100}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NETWORK_GROUP = re.compile(r"[a-z0-9-]{1,46}")
 _NETWORK_ALIAS = re.compile(r"[a-z0-9-]{1,34}")
-_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
-_VOLUME_TYPES = ("bucket", "model", "dataset", "space")
 _VOLUME_KEYS = frozenset({"type", "source", "mountPath", "revision", "readOnly", "path"})
 # The CPU architectures huggingface.js may send as `arch` (the Hub "defaults to amd64").
 ARCHITECTURES = ("amd64", "arm64")
@@ -112,14 +109,14 @@ def validate_labels(value: Any, field: str = "labels") -> dict[str, str]:
     """Label keys (1–100 chars) and values (0–100 chars) may only use letters, digits, `-` and `_`."""
     obj = require_object(value, field)
     for key, item in obj.items():
-        if not _LABEL_KEY.fullmatch(key):
+        if not labels.is_valid_key(key):
             raise bad_request(
-                f"{field}: invalid label key {key!r}: 1-{MAX_LABEL_LENGTH} characters among "
+                f"{field}: invalid label key {key!r}: 1-{labels.LABEL_MAX_LENGTH} characters among "
                 "letters, digits, '-' and '_'"
             )
-        if not isinstance(item, str) or not _LABEL_VALUE.fullmatch(item):
+        if not isinstance(item, str) or not labels.is_valid_value(item):
             raise bad_request(
-                f"{field}: invalid value for label {key!r}: at most {MAX_LABEL_LENGTH} "
+                f"{field}: invalid value for label {key!r}: at most {labels.LABEL_MAX_LENGTH} "
                 "characters among letters, digits, '-' and '_'"
             )
     return dict(obj)
@@ -161,17 +158,18 @@ def _volume(value: Any, index: int) -> dict[str, Any]:
     obj = require_object(value, field)
     _reject_unknown(obj, _VOLUME_KEYS, field)
     kind = obj.get("type", "model")  # the client's Volume defaults to a model repo
-    if kind not in _VOLUME_TYPES:
-        raise bad_request(f"{field}.type must be one of {', '.join(_VOLUME_TYPES)}")
+    if kind not in VOLUME_TYPES:
+        raise bad_request(f"{field}.type must be one of {', '.join(VOLUME_TYPES)}")
     source = obj.get("source")
-    if not isinstance(source, str) or not _REPO_ID.fullmatch(source):
+    if not isinstance(source, str) or not REPO_ID_RE.fullmatch(source):
         raise bad_request(f"{field}.source must look like 'namespace/name'")
     mount = obj.get("mountPath")
-    if not isinstance(mount, str) or not mount.startswith("/") or mount == "/" or ".." in mount.split("/"):
-        raise bad_request(f"{field}.mountPath must be an absolute path other than '/' (got {mount!r})")
+    problem = mount_path_problem(mount) if isinstance(mount, str) else "must be a string"
+    if problem:
+        raise bad_request(f"{field}.mountPath {problem} (got {mount!r})")
     out: dict[str, Any] = {"type": kind, "source": source, "mountPath": mount}
     if "revision" in obj:
-        if kind == "bucket":
+        if not is_repository(kind):
             raise bad_request(f"{field}.revision: buckets have no revisions")
         if not isinstance(obj["revision"], str) or not obj["revision"]:
             raise bad_request(f"{field}.revision must be a non-empty string")
@@ -179,15 +177,16 @@ def _volume(value: Any, index: int) -> dict[str, Any]:
     read_only = obj.get("readOnly")
     if read_only is not None and not isinstance(read_only, bool):
         raise bad_request(f"{field}.readOnly must be a boolean")
-    if kind != "bucket" and read_only is False:
+    if is_repository(kind) and read_only is False:
         raise bad_request(f"{field}.readOnly: {kind} volumes are always read-only")
     # Repos are forced read-only, buckets default to writable; echoing the effective value keeps
     # clients from assuming the field comes back exactly as sent.
-    out["readOnly"] = True if kind != "bucket" else bool(read_only)
+    out["readOnly"] = True if is_repository(kind) else bool(read_only)
     if "path" in obj:
         path = obj["path"]
-        if not isinstance(path, str) or path.startswith("/") or ".." in path.split("/"):
-            raise bad_request(f"{field}.path must be a relative folder inside the {kind}")
+        problem = sub_path_problem(path) if isinstance(path, str) else "must be a string"
+        if problem:
+            raise bad_request(f"{field}.path {problem}: a folder inside the {kind}")
         out["path"] = path
     return out
 
@@ -244,7 +243,7 @@ def validate_job_spec(value: Any, *, scheduled: bool = False) -> ValidSpec:
     image = obj[images[0]]
     if not isinstance(image, str) or not image.strip():
         raise bad_request(f"{images[0]} must be a non-empty string")
-    if images[0] == "spaceId" and not _REPO_ID.fullmatch(image):
+    if images[0] == "spaceId" and not REPO_ID_RE.fullmatch(image):
         raise bad_request("spaceId must look like 'namespace/space'")
     if "command" not in obj:
         raise bad_request("command is required")

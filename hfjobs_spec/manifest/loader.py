@@ -16,6 +16,7 @@ from hfjobs_spec.manifest.hygiene import leaf_issues
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
+from hfjobs_spec.manifest.renames import cross_issues
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
@@ -78,6 +79,7 @@ def _load_documents(project: Project, documents: Sequence[Located], issues: list
     renderer = _renderer(project, environ, [*jobs, *others])
     scripts = ScriptReader(project.root)
     specs: list[JobSpec] = []
+    loaded: list[tuple[Located, JobSpec]] = []
     first_seen: dict[str, SourceRef] = {}
     for job in jobs:
         if job is None:
@@ -95,6 +97,8 @@ def _load_documents(project: Project, documents: Sequence[Located], issues: list
         first_seen[name] = SourceRef(job.start.file, job.start.line)
         if spec is not None:
             specs.append(spec)
+            loaded.append((job, spec))
+    issues += cross_issues(loaded, first_seen, project.foreign_prefixes)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),

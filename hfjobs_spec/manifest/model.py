@@ -119,6 +119,9 @@ class JobSpec:
     # Not part of `canonical()` nor the hash: once adopted, the job is the same job with or without it.
     import_id: str | None = None
     import_name: str | None = None
+    # `previous_names`: earlier names of this job; apply renames what is found under one in place.
+    # Outside `canonical()` and the hash too: a renamed job is the same job.
+    previous_names: tuple[str, ...] = ()
 
     @property
     def kind(self) -> JobKind:

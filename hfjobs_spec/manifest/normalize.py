@@ -59,6 +59,7 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
         source=source,
         import_id=data.get("import", {}).get("id"),
         import_name=data.get("import", {}).get("name"),
+        previous_names=tuple(data.get("previous_names", ())),
     )
 
 

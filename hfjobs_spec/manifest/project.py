@@ -15,7 +15,15 @@ from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.secret_refs import referenced_names
 from hfjobs_spec.manifest.tokens import printable, redact, safe_issue, safe_text
-from hfjobs_spec.manifest.yaml_source import Located, Path_, YamlError, parse_documents, parse_scalar, read_text
+from hfjobs_spec.manifest.yaml_source import (
+    Located,
+    Path_,
+    YamlError,
+    format_path,
+    parse_documents,
+    parse_scalar,
+    read_text,
+)
 
 PROJECT_FILE = "hfjobs.yaml"
 _VALIDATOR = make_validator(project_schema())
@@ -64,6 +72,8 @@ class Project:
     environments: tuple[str, ...]
     # Namespaces read for managed jobs even when no manifest names them (e.g. after a move).
     prune_namespaces: tuple[str, ...] = ()
+    # Label key prefixes of other tools' jobs: the built-in ones and the project's `foreign_label_prefixes`.
+    foreign_prefixes: tuple[str, ...] = labels.FOREIGN_PREFIXES
     # Every variable named under `secrets:` in the project's defaults, in every environment.
     secret_names: frozenset[str] = frozenset()
     # Resolving a path costs a system call per component, and each file is shown several times.
@@ -117,7 +127,7 @@ def _load_project(options: ProjectOptions) -> Project:
     if isinstance(safe_paths.confined(root / PROJECT_FILE, root), str):
         raise ProjectError(f"{display} is a symlink to a file outside the project; it must be a file in it")
     located = _parse_single(root / PROJECT_FILE, display)
-    issues = schema_issues(_VALIDATOR, located) or _jobs_dir_issues(located, root)
+    issues = schema_issues(_VALIDATOR, located) or [*_jobs_dir_issues(located, root), *_foreign_issues(located)]
     if issues:
         raise ManifestErrors(issues)
     data: dict[str, Any] = located.data
@@ -158,8 +168,21 @@ def _load_project(options: ProjectOptions) -> Project:
         environment=name,
         environments=tuple(sorted(environments)),
         prune_namespaces=tuple(data.get("prune_namespaces", ())),
+        foreign_prefixes=tuple(dict.fromkeys((*labels.FOREIGN_PREFIXES, *data.get("foreign_label_prefixes", ())))),
         secret_names=frozenset(_defaults_secret_names(data)),
     )
+
+
+def _foreign_issues(located: Located) -> list[ManifestIssue]:
+    """A foreign prefix must not claim our own labels or the Hub's `name`: every job would look foreign."""
+    found = []
+    for index, prefix in enumerate(located.data.get("foreign_label_prefixes", ())):
+        problem = labels.foreign_prefix_problem(prefix)
+        if problem is not None:
+            position = located.position(("foreign_label_prefixes", index))
+            found.append(ManifestIssue(position.file, position.line, position.column,
+                                       format_path(("foreign_label_prefixes", index)), problem))
+    return found
 
 
 def _jobs_dir_issues(located: Located, root: Path) -> list[ManifestIssue]:

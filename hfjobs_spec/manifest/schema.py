@@ -13,6 +13,7 @@ from typing import Any
 from hfjobs_spec import labels
 from hfjobs_spec.flavors import FLAVORS
 from hfjobs_spec.schedules import NAMED_SCHEDULES
+from hfjobs_spec.volumes import REPO_ID_PATTERN, VOLUME_TYPES
 
 API_VERSION = "hfjobs/v1"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -23,8 +24,6 @@ SECRET_REF_PATTERN = r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$"
 TIMEOUT_PATTERN = r"^[0-9]+(\.[0-9]+)?[smhd]?$"
 SCHEDULE_ALIASES = NAMED_SCHEDULES
 SCHEDULE_PATTERN = r"^(@[a-z]+|\S+( +\S+){4})$"
-VOLUME_TYPES = ("bucket", "model", "dataset", "space")
-REPO_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 # Bounds of our own choosing. No public source states the Hub's limits: huggingface_hub (2.4: the
 # `run_job` docstring, the jobs guide, `hf jobs --attempts` with min=1 only), the hub-docs Jobs pages,
 # and the HF MCP server's jobs tool (timeout: a duration string, default 30m) give defaults and lower
@@ -156,6 +155,14 @@ JOB_PROPERTIES: dict[str, Any] = {
         "description": "Adopt a job made without hfjobs-spec instead of creating one: exactly one of `id` "
         "or `name`. Apply relabels it in place (same Hub id, history kept); afterwards the key is inert.",
     },
+    "previous_names": {
+        "type": "array",
+        "items": {"type": "string", "pattern": NAME_PATTERN, "maxLength": NAME_MAX_LENGTH},
+        "uniqueItems": True,
+        "maxItems": 16,
+        "description": "Names this job had before: apply renames the job found under one of them in place "
+        "(same Hub id, history kept) instead of replacing it; afterwards the key is inert.",
+    },
     "expose": {"type": "array", "items": _PORT, "uniqueItems": True,
                "description": "Ports behind the authenticated proxy."},
     "expose_public": {
@@ -170,7 +177,7 @@ SCRIPT_ONLY_FIELDS = ("script_args", "dependencies", "python")
 SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
 # `namespace` has its own place in the project file (top level and per environment); as a default too, a
 # project-wide default would silently beat the environment's namespace.
-NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import")
+NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import", "previous_names")
 
 SHAPE_RULES: list[dict[str, Any]] = [
     {
@@ -304,6 +311,14 @@ def project_schema() -> dict[str, Any]:
                 "uniqueItems": True,
                 "description": "More namespaces to read for this project's managed jobs, so that jobs moved "
                 "out of them are still found and pruned.",
+            },
+            "foreign_label_prefixes": {
+                "type": "array",
+                "items": {"type": "string", "pattern": labels.LABEL_PATTERN, "maxLength": labels.LABEL_MAX_LENGTH},
+                "uniqueItems": True,
+                "description": "Label key prefixes of other tools' jobs (besides "
+                + ", ".join(f"`{p}`" for p in labels.FOREIGN_PREFIXES)
+                + "): such jobs are shown as foreign and never pruned, adopted or imported.",
             },
             "vars": {"type": "object", "description": "Template variables (`{{ vars.NAME }}`)."},
             "defaults": {"$ref": "#/$defs/defaults"},

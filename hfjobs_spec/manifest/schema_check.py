@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators  # type: ignore[import-untyped,unused-ignore]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped,unused-ignore]
 
-from hfjobs_spec import labels
+from hfjobs_spec import labels, volumes
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest import schema as s
 from hfjobs_spec.manifest.tokens import redact
@@ -33,7 +33,7 @@ _PATTERN_MEANING = {
     "secret values never go in a manifest",
     s.TIMEOUT_PATTERN: "must be a number of seconds, or a number followed by s, m, h or d (e.g. \"30m\")",
     s.SCHEDULE_PATTERN: "must be a 5-field cron expression or one of " + ", ".join(s.SCHEDULE_ALIASES),
-    s.REPO_ID_PATTERN: "must be a Hub id of the form namespace/name",
+    volumes.REPO_ID_PATTERN: "must be a Hub id of the form namespace/name",
     labels.LABEL_PATTERN: "may contain only letters, digits, '-' and '_'",
     labels.LABEL_VALUE_PATTERN: "may contain only letters, digits, '-' and '_'",
     "^/": "must be an absolute path (starting with '/')",

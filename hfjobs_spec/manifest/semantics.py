@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfjobs_spec import labels
+from hfjobs_spec import labels, volumes
 from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest import safe_paths
 from hfjobs_spec.manifest.schema import MAX_TIMEOUT_SECONDS, TIMEOUT_TOO_LONG
@@ -171,19 +171,20 @@ def _volume_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
     seen: dict[str, int] = {}
     for index, volume in enumerate(data.get("volumes", [])):
         mount = volume["mount_path"]
-        normal = normal_mount_path(mount)
-        if ".." in mount.split("/"):
-            found.append((("volumes", index, "mount_path"), "must not contain '..'", False))
-        elif normal in seen:
+        problem = volumes.mount_path_problem(mount)
+        if problem:
+            found.append((("volumes", index, "mount_path"), problem, False))
+        elif (normal := normal_mount_path(mount)) in seen:
             found.append((("volumes", index, "mount_path"),
                           f"{mount!r} is already mounted by volumes[{seen[normal]}]", False))
         else:
             seen[normal] = index
-        if normal == "/":
-            found.append((("volumes", index, "mount_path"), "cannot mount over '/'", False))
-        if volume["type"] == "bucket" and "revision" in volume:
+        if "path" in volume and (problem := volumes.sub_path_problem(volume["path"])):
+            found.append((("volumes", index, "path"), problem, False))
+        repository = volumes.is_repository(volume["type"])
+        if not repository and "revision" in volume:
             found.append((("volumes", index, "revision"), "buckets have no revisions", True))
-        if volume["type"] != "bucket" and volume.get("read_only") is False:
+        if repository and volume.get("read_only") is False:
             found.append((("volumes", index, "read_only"),
                           f"{volume['type']} volumes are always read-only", False))
     return found

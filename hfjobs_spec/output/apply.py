@@ -23,7 +23,7 @@ def event_line(event: ChangeEvent) -> str | None:
     return f"FAILED  {label}: {error}"
 
 
-def render_report(report: ApplyReport) -> str:
+def render_report(report: ApplyReport, command: str = "apply") -> str:
     lines = []
     if report.failed:
         lines.append("")
@@ -34,11 +34,12 @@ def render_report(report: ApplyReport) -> str:
         lines.append("Not started:")
         lines += [f"  - {c.kind} {c.name} ({c.action})" for c in report.not_started]
     done = len(report.succeeded)
-    head = "Apply interrupted" if report.interrupted else ("Apply complete" if report.ok else "Apply failed")
+    verb = command.capitalize()
+    head = f"{verb} interrupted" if report.interrupted else (f"{verb} complete" if report.ok else f"{verb} failed")
     lines.append("")
     lines.append(f"{head}: {done} succeeded, {len(report.failed)} failed, {len(report.not_started)} not started.")
     if not report.ok:
-        lines.append("Nothing was rolled back. Run apply again: it picks up from the current state on the Hub.")
+        lines.append(f"Nothing was rolled back. Run {command} again: it picks up from the current state on the Hub.")
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

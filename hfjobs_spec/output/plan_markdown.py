@@ -146,6 +146,7 @@ def _details(change: Change) -> str:
     body = "\n".join(_field_line(d) for d in expand(change.fields)) or "  (no field changes)"
     blocked = f"\n\n⛔ **Blocked:** {inline(change.blocked)}" if change.blocked else ""
     ids = f" · live: {', '.join(f'`{i}`' for i in change.live_ids)}" if change.live_ids else ""
+    ids += f" · moved from `{change.moved_from}`" if change.moved_from else ""
     return (f"<details><summary>{EMOJI[change.action]} <b>{change.action}</b> <code>{change.name}</code> "
             f"({change.kind}, {change.namespace})</summary>\n\n"
             f"{inline(change.reason)}{ids}{blocked}\n\n{fence(body, 'diff')}\n</details>\n")

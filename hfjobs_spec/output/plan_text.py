@@ -20,8 +20,9 @@ def summary_line(plan: Plan) -> str:
         return "No changes."
     s = plan.summary
     imports = f"{s['import']} to import, " if s["import"] else ""
+    renamed = f"; {len(plan.renamed)} renamed in place" if plan.renamed else ""
     return (f"Plan: {imports}{s['create']} to create, {s['update']} to update, {s['replace']} to replace, "
-            f"{s['delete']} to delete.")
+            f"{s['delete']} to delete{renamed}.")
 
 
 def value_text(value: Any) -> str:
@@ -60,7 +61,7 @@ def _style(text: str, action: str, color: bool) -> str:
 def change_block(change: Change, color: bool, plan: Plan | None = None) -> list[str]:
     ids = f" [{', '.join(change.live_ids)}]" if change.live_ids else ""
     header = f"  # {change.kind} {change.name} in {change.namespace}{ids} will be {VERBS[change.action]}"
-    lines = [header, f"    {change.reason}"]
+    lines = [header, *([f"  # moved from {change.moved_from}"] if change.moved_from else []), f"    {change.reason}"]
     symbol = SYMBOLS[change.action]
     lines.append(_style(f"{symbol:>3} {change.kind} \"{change.name}\"", change.action, color) + " {")
     for diff in expand(change.fields):

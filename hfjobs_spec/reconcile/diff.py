@@ -38,6 +38,7 @@ from hfjobs_spec.reconcile.live import (
     owned_state,
 )
 from hfjobs_spec.reconcile.plan import Change, Conflict, FieldDiff, Operation, Plan
+from hfjobs_spec.reconcile.renames import finish, take_over
 from hfjobs_spec.reconcile.translate import applied_marker, comparable_labels, hub_labels, labels_with_marker, live_view
 
 
@@ -58,13 +59,16 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
     if options.targets:
         left_out = tuple(sorted({spec.name for spec in desired} - options.targets))
         desired = [spec for spec in desired if spec.name in options.targets]
+        # A targeted job's previous names come along: the rename is part of planning it.
+        wanted = options.targets | {old for spec in desired for old in spec.previous_names}
         owned = dataclasses.replace(
             owned,
-            scheduled=tuple(j for j in owned.scheduled if j.labels[L.MANIFEST_NAME] in options.targets),
-            runs=tuple(r for r in owned.runs if r.labels[L.MANIFEST_NAME] in options.targets),
+            scheduled=tuple(j for j in owned.scheduled if j.labels[L.MANIFEST_NAME] in wanted),
+            runs=tuple(r for r in owned.runs if r.labels[L.MANIFEST_NAME] in wanted),
         )
     scheduled_by_name = _group(owned.scheduled)
     runs_by_name = _group(owned.runs)
+    renames = take_over(desired, scheduled_by_name, runs_by_name)
     builder = _Builder(options)
     declared = {spec.name for spec in desired}
     imports = _resolve_imports(desired, scheduled_by_name, runs_by_name, live, options)
@@ -88,7 +92,8 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
         for run in runs_by_name[name]:
             if run.active:
                 _plan_removed_run(builder, run, "not declared any more: cancel the active run")
-    changes = sorted(builder.changes, key=lambda change: change.sort_key)
+    changes = sorted(finish(builder.changes, renames, options.project, options.environment_label),
+                     key=lambda change: change.sort_key)
     if not desired and not options.targets and not options.allow_empty:
         deleting = [c for c in changes if c.action == "delete"]
         if deleting:
@@ -97,7 +102,7 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
                 f"{options.project!r}; pass --allow-empty if that is really what you want"
             )
     return Plan(
-        conflicts=_conflicts(desired, changes, live),
+        conflicts=_conflicts(desired, changes, live, options),
         project=options.project,
         environment=options.environment,
         namespaces=tuple(sorted(live.namespaces)),
@@ -109,37 +114,45 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
     )
 
 
-def _conflicts(desired: Sequence[JobSpec], changes: Sequence[Change], live: LiveState) -> tuple[Conflict, ...]:
+def _conflicts(desired: Sequence[JobSpec], changes: Sequence[Change], live: LiveState,
+               options: DiffOptions) -> tuple[Conflict, ...]:
     """Creates next to unmanaged objects of the same Hub name in the same namespace: never silent.
 
     A scheduled manifest is held against unmanaged scheduled jobs, a one-shot one against unmanaged
-    runs a person started (runs a schedule started belong to that schedule).
+    runs a person started (runs a schedule started belong to that schedule). Jobs of other tools
+    (foreign labels) are listed apart: they are never imported, so there is no `import` to suggest.
     """
     creating = {(c.name, c.kind) for c in changes if c.action == "create" and not c.live_ids}
     found: list[Conflict] = []
     for spec in desired:
         if (spec.name, spec.kind) not in creating:
             continue
-        lookalikes: list[LiveScheduledJob | LiveRun]
-        if spec.kind == "scheduled_job":
-            lookalikes = [job for job in live.all_scheduled if job.namespace == spec.namespace
-                          and job.labels.get(L.HUB_NAME) == spec.name and is_unmanaged(job.labels)]
-        else:
-            lookalikes = [run for run in live.named_runs if run.namespace == spec.namespace
-                          and run.labels.get(L.HUB_NAME) == spec.name and is_unmanaged(run.labels)
-                          and run.initiator_type != "scheduled-job"]
-        if lookalikes:
-            ordered = sorted({job.id: job for job in lookalikes}.values(),
+        pool: Sequence[LiveScheduledJob | LiveRun] = (
+            live.all_scheduled if spec.kind == "scheduled_job"
+            else [run for run in live.named_runs if run.initiator_type != "scheduled-job"])
+        same = [job for job in pool if job.namespace == spec.namespace and job.labels.get(L.HUB_NAME) == spec.name
+                and L.LOCK not in job.labels]
+        foreign = [job for job in same if L.foreign_label(job.labels, options.foreign) is not None]
+        unmanaged = [job for job in same if is_unmanaged(job.labels) and job not in foreign]
+        for group, marker in ((unmanaged, None), (foreign, "")):
+            if not group:
+                continue
+            ordered = sorted({job.id: job for job in group}.values(),
                              key=lambda job: (job.created_at is None, job.created_at, job.id))
-            found.append(Conflict(spec.name, spec.kind, _namespace(spec), tuple(job.id for job in ordered)))
-    return tuple(sorted(found, key=lambda c: (c.namespace, c.name)))
+            label = None if marker is None else L.foreign_label(ordered[-1].labels, options.foreign)
+            found.append(Conflict(spec.name, spec.kind, _namespace(spec), tuple(job.id for job in ordered), label))
+    return tuple(sorted(found, key=lambda c: (c.namespace, c.name, c.foreign or "")))
 
 
 def _check_names(desired: Sequence[JobSpec], owned: LiveState, options: DiffOptions) -> None:
     """`--target` and `--replace` must name jobs that exist; a typo is an error, with a suggestion."""
     live: list[LiveScheduledJob | LiveRun] = [*owned.scheduled, *owned.runs]
     known = {spec.name for spec in desired} | {job.labels[L.MANIFEST_NAME] for job in live}
+    moved = {old: spec for spec in desired for old in spec.previous_names}
     for flag, names in (("--target", options.targets), ("--replace", options.replace)):
+        for name in sorted(names & set(moved)):
+            spec = moved[name]
+            raise PlanError(f"{flag} {name}: renamed to {spec.name!r} ({_where(spec)}); use {flag} {spec.name}")
         for name in sorted(names - known):
             close = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -274,9 +287,14 @@ def _import_target(spec: JobSpec, live: LiveState, options: DiffOptions) -> Live
     candidates: list[LiveScheduledJob | LiveRun] = (
         [job for job in scheduled if job.labels.get(L.HUB_NAME) == name] if spec.kind == "scheduled_job"
         else [run for run in runs if run.labels.get(L.HUB_NAME) == name and run.initiator_type != "scheduled-job"])
-    unmanaged = [job for job in candidates if is_unmanaged(job.labels)]
+    foreign = [job for job in candidates if L.foreign_label(job.labels, options.foreign) is not None]
+    unmanaged = [job for job in candidates if is_unmanaged(job.labels) and job not in foreign]
     if len(unmanaged) == 1:
         return unmanaged[0]
+    if not unmanaged and foreign:
+        label = L.foreign_label(foreign[-1].labels, options.foreign)
+        raise PlanError(f"{where}: import: the {wanted} named {name!r} in {namespace} ({foreign[-1].id}) belongs to "
+                        f"another tool (label {label!r}); jobs of other tools are never imported by name")
     if not unmanaged:
         managed = f" ({len(candidates)} managed ones carry it, and are never adopted)" if candidates else ""
         raise PlanError(f"{where}: import: no unmanaged {wanted} named {name!r} in namespace {namespace}{managed}")
@@ -289,6 +307,11 @@ def _check_adoptable(where: str, job: LiveScheduledJob | LiveRun, options: DiffO
     labels = job.labels
     if L.LOCK in labels:
         raise PlanError(f"{where}: import: {job.id} is the apply lock of a project, not a job")
+    label = L.foreign_label(labels, options.foreign)
+    if label is not None:
+        raise PlanError(f"{where}: import: {job.id} belongs to another tool (label {label!r}), which may still use "
+                        "it; jobs of other tools are never adopted. To take it over anyway, remove that label on "
+                        "the Hub first (`hf jobs labels` / `hf jobs scheduled labels`)")
     if is_unmanaged(labels):
         return
     project = labels.get(L.PROJECT) or labels.get(L.RETIRED_FROM)

@@ -103,7 +103,7 @@ def find_drift(desired: Sequence[JobSpec], live: LiveState, plan: Plan, options:
     items += _duplicates(plan)
     missing, not_applied = _missing(desired, owned, live, options)
     items += missing
-    items += _unmanaged(desired, others)
+    items += _unmanaged(desired, others, options.foreign)
     items.sort(key=lambda item: (DRIFT_KINDS.index(item.kind), item.name, item.live_id or ""))
     return DriftReport(project=options.project, environment=options.environment, namespaces=live.namespaces,
                        items=tuple(items), not_applied=tuple(sorted(not_applied)))
@@ -153,12 +153,15 @@ def _missing(desired: Sequence[JobSpec], owned: LiveState, live: LiveState,
     return items, not_applied
 
 
-def _unmanaged(desired: Sequence[JobSpec], others: Sequence[LiveScheduledJob]) -> list[DriftItem]:
+def _unmanaged(desired: Sequence[JobSpec], others: Sequence[LiveScheduledJob],
+               foreign: Sequence[str]) -> list[DriftItem]:
+    """Copies made by hand; another tool's job that happens to share a name is that tool's business."""
     names = {spec.name for spec in desired}
     items = []
     for job in others:
         name = job.labels.get(L.HUB_NAME)
-        if name in names and L.MANAGED_BY not in job.labels and L.LOCK not in job.labels:
+        if (name in names and L.MANAGED_BY not in job.labels and L.LOCK not in job.labels
+                and L.foreign_label(job.labels, foreign) is None):
             items.append(DriftItem("unmanaged", name, "scheduled_job", job.namespace, job.id,
                                    f"not managed by hfjobs-spec but carries the Hub name {name!r} of a declared "
                                    "job (a copy made by hand, or its labels were replaced); apply never touches it"))

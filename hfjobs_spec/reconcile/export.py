@@ -23,8 +23,6 @@ from hfjobs_spec.manifest.model import JobKind
 from hfjobs_spec.manifest.schema import NAME_MAX_LENGTH, NAME_PATTERN
 from hfjobs_spec.reconcile.export_document import ExportedJob, carries_inline_script, job_kind, recover_url_script
 
-# Label key prefixes of other tools that start Hub jobs (huggingface_hub's sandboxes: `hf-sandbox*`).
-FOREIGN_PREFIXES: tuple[str, ...] = ("hf-sandbox",)
 _NAME_RE = re.compile(NAME_PATTERN)
 LiveJob = LiveScheduledJob | LiveRun
 Action = Literal["created", "overwritten", "would create", "would overwrite"]
@@ -94,14 +92,8 @@ class ExportResult:
     outside_jobs_dir: bool = False  # written where plan does not look (outside the project's jobs_dir)
 
 
-def foreign_label(labels: Mapping[str, str], prefixes: Iterable[str] = FOREIGN_PREFIXES) -> str | None:
-    """The first label key (sorted) that marks a job as another tool's, or None."""
-    chosen = tuple(prefixes)
-    return next((key for key in sorted(labels) if key.startswith(chosen)), None) if chosen else None
-
-
 def choose(scheduled: Sequence[LiveScheduledJob], runs: Sequence[LiveRun], selection: ExportSelection, *,
-           declared: Declared = Declared(), foreign_prefixes: Iterable[str] = FOREIGN_PREFIXES) -> Chosen:
+           declared: Declared = Declared(), foreign_prefixes: Iterable[str] = L.FOREIGN_PREFIXES) -> Chosen:
     """The jobs to export (scheduled first, then runs, each in a stable order) with unique names."""
     prefixes = tuple(foreign_prefixes)
     skipped: list[Skipped] = []
@@ -160,7 +152,7 @@ def _left_out(job: LiveJob, declared: Declared, prefixes: tuple[str, ...], lates
     if L.MANAGED_BY in labels:
         project = labels.get(L.PROJECT) or labels.get(L.RETIRED_FROM) or "?"
         return f"managed by hfjobs-spec (project {project})"
-    foreign = foreign_label(labels, prefixes)
+    foreign = L.foreign_label(labels, prefixes)
     if foreign is not None:
         return f"another tool's job (label {foreign}); never adopted"
     if isinstance(job, LiveRun):

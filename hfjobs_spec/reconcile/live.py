@@ -36,6 +36,8 @@ class DiffOptions:
     allow_empty: bool = False
     replace: frozenset[str] = frozenset()
     targets: frozenset[str] = frozenset()
+    # Label key prefixes of other tools: their jobs are never owned, adopted or imported.
+    foreign: tuple[str, ...] = L.FOREIGN_PREFIXES
 
     @property
     def environment_label(self) -> str:
@@ -49,9 +51,11 @@ class DiffOptions:
 
 
 def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:
-    """Managed by us, for this project and environment, with a manifest name (so never a lock)."""
+    """Managed by us, for this project and environment, with a manifest name (so never a lock), and
+    carrying no label of another tool (such a job is shown as foreign and never touched)."""
     return (
         L.LOCK not in labels
+        and L.foreign_label(labels, options.foreign) is None
         and labels.get(L.MANAGED_BY) == L.MANAGED_BY_VALUE
         and labels.get(L.PROJECT) == options.project
         and labels.get(L.ENVIRONMENT) == options.environment_label

@@ -73,6 +73,8 @@ class Change:
     live_ids: tuple[str, ...] = ()
     operations: tuple[Operation, ...] = ()
     blocked: str | None = None
+    # The manifest name the job had on the Hub, when this change renames it in place (`previous_names`).
+    moved_from: str | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, tuple[str, ...]]:
@@ -94,6 +96,8 @@ class Change:
         }
         if self.blocked is not None:
             data["blocked"] = self.blocked
+        if self.moved_from is not None:
+            data["moved_from"] = self.moved_from
         return data
 
     @classmethod
@@ -108,6 +112,7 @@ class Change:
             live_ids=tuple(data["live_ids"]),
             operations=tuple(Operation.from_dict(op) for op in data["operations"]),
             blocked=data.get("blocked"),
+            moved_from=data.get("moved_from"),
         )
 
 
@@ -117,20 +122,29 @@ class Conflict:
     this tool, that carry the same Hub `name`. Apply would make a second one; `import` adopts one instead.
 
     `live_ids` are oldest first; `suggestion` is the manifest line that would adopt the newest.
+    `foreign` is the label key that marks them as another tool's (never imported, so no suggestion).
     """
 
     name: str
     kind: Literal["job", "scheduled_job"]
     namespace: str
     live_ids: tuple[str, ...]
+    foreign: str | None = None
 
     @property
-    def suggestion(self) -> str:
+    def suggestion(self) -> str | None:
+        if self.foreign is not None:
+            return None
         return f'import: {{id: "{self.live_ids[-1]}"}}'  # quoted: an id of digits only must stay a string
 
     @property
     def message(self) -> str:
         what = "scheduled job" if self.kind == "scheduled_job" else "job run"
+        if self.foreign is not None:
+            many = "s" if len(self.live_ids) > 1 else ""
+            return (f"{what}{many} {', '.join(self.live_ids[-5:])} of another tool (label {self.foreign!r}) in "
+                    f"{self.namespace} carr{'y' if many else 'ies'} the Hub name {self.name!r}; apply creates this "
+                    "one next to it and never imports or touches it. Rename the manifest to keep the names apart")
         shown = ", ".join(self.live_ids[-5:]) + (f" (and {len(self.live_ids) - 5} older)" if len(self.live_ids) > 5
                                                  else "")
         many = "s" if len(self.live_ids) > 1 else ""
@@ -139,13 +153,16 @@ class Conflict:
                 f"{'the newest' if many else 'it'} instead, add `{self.suggestion}` to the manifest")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "namespace": self.namespace, "live_ids": list(self.live_ids),
-                "suggestion": self.suggestion}
+        data: dict[str, Any] = {"name": self.name, "kind": self.kind, "namespace": self.namespace,
+                                "live_ids": list(self.live_ids), "suggestion": self.suggestion}
+        if self.foreign is not None:
+            data["foreign"] = self.foreign
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conflict:
         return cls(name=data["name"], kind=data["kind"], namespace=data["namespace"],
-                   live_ids=tuple(data["live_ids"]))
+                   live_ids=tuple(data["live_ids"]), foreign=data.get("foreign"))
 
 
 @dataclass(frozen=True)
@@ -258,3 +275,8 @@ class Plan:
 
     def conflicts_of(self, change: Change) -> tuple[Conflict, ...]:
         return tuple(c for c in self.conflicts if c.name == change.name and change.action == "create")
+
+    @property
+    def renamed(self) -> tuple[tuple[str, str], ...]:
+        """The jobs renamed in place, as (previous name, name), whatever number of changes each takes."""
+        return tuple(sorted({(c.moved_from, c.name) for c in self.changes if c.moved_from is not None}))

@@ -58,6 +58,7 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
+        "moved_from": _STRING,
     },
 }
 PLAN_FILE_SCHEMA: dict[str, Any] = {
@@ -93,7 +94,8 @@ PLAN_FILE_SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False,
             "required": ["name", "kind", "namespace", "live_ids", "suggestion"],
             "properties": {"name": _STRING, "kind": {"enum": ["job", "scheduled_job"]}, "namespace": _STRING,
-                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": _STRING},
+                           "live_ids": {**_STRINGS, "minItems": 1}, "suggestion": {"type": ["string", "null"]},
+                           "foreign": _STRING},
         }},
     },
 }

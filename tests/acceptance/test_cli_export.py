@@ -92,7 +92,7 @@ def test_export_then_apply_adopts_every_job_in_place(cli: Cli, api: HfApi) -> No
 def local_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    (root / "hfjobs.yaml").write_text("apiVersion: hfjobs/v1\nproject: adopted\n")
+    (root / "hfjobs.yaml").write_text("apiVersion: hfjobs/v1\nproject: adopted\nforeign_label_prefixes: [svc-]\n")
     with LocalHub.for_project(root, user=LOCAL_USER) as hub:
         api = HfApi(endpoint=hub.url, token=LOCAL_TOKEN)
         api.create_scheduled_job(image="ubuntu", command=["echo", "{{ not a template }}"], schedule="@daily",
@@ -100,6 +100,8 @@ def local_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                                  env={"API": "hf_" + "x1Y2" * 9})
         api.create_scheduled_job(image="ubuntu", command=["true"], schedule="@hourly", namespace=LOCAL_USER,
                                  labels={"name": "box", "hf-sandbox": "1"})
+        api.create_scheduled_job(image="ubuntu", command=["true"], schedule="@hourly", namespace=LOCAL_USER,
+                                 labels={"name": "service", "svc-owner": "web"})
     monkeypatch.chdir(root)
     return root
 
@@ -117,6 +119,7 @@ def test_local_export_names_what_it_changed_and_never_overwrites(local_project: 
     assert "would create  jobs/nightly-report.yaml" in out and not (local_project / "jobs").exists()
     assert "is not a manifest name" in out and "now the secret API" in out and "will replace this job" in out
     assert "another tool's job (label hf-sandbox); never adopted" in out
+    assert "another tool's job (label svc-owner); never adopted" in out  # the project's foreign_label_prefixes
 
     code, out, _ = export(capsys, "--format", "json")
     report = json.loads(out)

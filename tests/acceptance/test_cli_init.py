@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hfjobs_spec.commands.init import ACTION_REF, project_name_from
+from hfjobs_spec.commands.init import ACTION_REF, project_name_from, workflow_text
+from hfjobs_spec.commands.init import WORKFLOWS as WORKFLOW_NAMES
 from hfjobs_spec.manifest.schema import schema_text
 from tests.acceptance.support import Cli, user_env
+from tests.manifest.helpers import REPO_ROOT
 
 WORKFLOWS = (".github/workflows/hfjobs-plan.yml", ".github/workflows/hfjobs-apply.yml",
              ".github/workflows/hfjobs-drift.yml")
@@ -69,15 +71,14 @@ def test_the_workflows_use_the_action_for_each_command(tmp_path: Path) -> None:
     for relative in WORKFLOWS:
         workflow = yaml.safe_load((repo / relative).read_text())
         (job,) = workflow["jobs"].values()
-        step = job["steps"][-1]
-        assert step["uses"] == ACTION_REF
+        (step,) = [step for step in job["steps"] if step.get("uses") == ACTION_REF]
         assert step["with"]["hf-token"] == "${{ secrets.HF_TOKEN }}"
         assert step["with"]["working-directory"] == "."
         assert set(step["with"]) == {"command", "working-directory", "environment", "hf-token", "comment"}
         commands[step["with"]["command"]] = workflow[True]  # PyYAML reads the key `on` as True
     assert set(commands) == {"plan", "apply", "drift"}
     assert "pull_request" in commands["plan"]
-    assert commands["apply"] == {"push": {"branches": ["main"]}}
+    assert commands["apply"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
     assert "schedule" in commands["drift"]
     apply = yaml.safe_load((repo / WORKFLOWS[1]).read_text())
     assert apply["concurrency"]["cancel-in-progress"] is False
@@ -93,7 +94,9 @@ def test_a_project_in_a_subfolder_gets_workflows_at_the_repository_root(tmp_path
 
     assert not (repo / "ml" / "jobs-project" / ".github").exists()
     apply = yaml.safe_load((repo / WORKFLOWS[1]).read_text())
-    assert apply[True] == {"push": {"branches": ["trunk"]}}
+    assert apply[True] == {"push": {"branches": ["trunk"],
+                                    "paths": ["ml/jobs-project/**", ".github/workflows/hfjobs-*.yml"]},
+                           "workflow_dispatch": None}
     assert apply["jobs"]["apply"]["steps"][-1]["with"]["working-directory"] == "ml/jobs-project"
     project = yaml.safe_load((repo / "ml" / "jobs-project" / "hfjobs.yaml").read_text())
     assert (project["project"], project["namespace"]) == ("team_jobs", "acme")
@@ -155,3 +158,12 @@ def test_names_that_yaml_would_misread_are_quoted(tmp_path: Path) -> None:
 ])
 def test_project_names_from_folder_names_are_label_safe(directory: str, project: str) -> None:
     assert project_name_from(directory) == project
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_the_example_workflows_are_what_init_writes(name: str) -> None:
+    """One copy: examples/github/ is `init --github` at a repository's root (regenerate with workflow_text)."""
+    example = REPO_ROOT / "examples" / "github" / name
+    assert example.read_text(encoding="utf-8") == workflow_text(name), (
+        f"examples/github/{name} differs from the init template: regenerate it with "
+        "hfjobs_spec.commands.init.workflow_text")

@@ -121,3 +121,14 @@ def test_forbidden_is_final(waits: Waits) -> None:
 @pytest.fixture(autouse=True)
 def _our_http_client() -> None:
     install_http_client()  # as open_backend does; the suite restores the library's own afterwards
+
+
+def test_the_hubs_error_message_is_data_never_a_terminal_escape_or_a_token(waits: Waits) -> None:
+    quoted = "hf_" + "Q" * 34
+    hostile = f"bad\x1b[2J\x1b]0;pwned\x07 request {quoted}\r::add-mask::x"
+    with scripted_server(lambda seen: Answer(400, {"error": hostile})) as hub, pytest.raises(HubError) as raised:
+        backend(hub.url, waits).run_job("alice", REQUEST)
+    message = str(raised.value)
+    assert "bad" in message and "request" in message
+    assert "\x1b" not in message and "\x07" not in message and "\r" not in message
+    assert quoted not in message and "hf_***" in message
