@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings
 from hfjobs_spec.errors import ExportError, ManifestErrors, ManifestIssue, ProjectError
@@ -107,6 +108,7 @@ def declared_jobs(project: Project, settings: ManifestSettings, environ: Mapping
         result = load_manifests(project, (), cwd=settings.project.cwd, environ=environ)
     except (ProjectError, ManifestErrors):
         return Declared()
+
     def where(spec: JobSpec) -> str:
         return f"{spec.source.file}:{spec.source.line}" if spec.source else spec.name
 
@@ -123,7 +125,7 @@ def read_and_choose(backend: HubBackend, namespace: str, settings: ExportSetting
     scheduled = backend.list_scheduled_jobs(namespace, labels) if selection.scheduled else []
     runs: list[LiveRun] = []
     if selection.runs:
-        queries = [{**labels, "name": name} for name in sorted(selection.names)] or [labels]
+        queries = [{**labels, L.HUB_NAME: name} for name in sorted(selection.names)] or [labels]
         with ThreadPoolExecutor(max_workers=min(8, len(queries)), thread_name_prefix="export") as pool:
             runs = list({run.id: run for found in pool.map(lambda q: backend.list_jobs(namespace, q), queries)
                          for run in found}.values())

@@ -241,3 +241,30 @@ def test_fields_the_project_defaults_set_are_written_and_what_no_manifest_can_un
                                           "defaults: {env: {A: '1'}}\n")
     again = export_from(hub, load_project(options), ExportSettings(manifests=ManifestSettings(options)), {})
     assert [f.replaces for f in again.files] == [("env",), ("env",)]  # env defaults merge: a manifest cannot drop one
+
+
+def test_a_job_no_valid_manifest_can_express_is_left_out_and_never_written(tmp_path: Path) -> None:
+    from hfjobs_spec.commands.export import ExportSettings, export_from
+    from hfjobs_spec.commands.manifests import ManifestSettings
+    from hfjobs_spec.hub.fake import FakeHub
+    from hfjobs_spec.hub.model import JobRequest
+
+    (tmp_path / "hfjobs.yaml").write_text("apiVersion: hfjobs/v1\nproject: p\nnamespace: acme\n")
+    hub = FakeHub(user="alice", orgs=("acme",))
+
+    def make(name: str, command: tuple[str, ...], timeout: int) -> None:
+        request = JobRequest(image="ubuntu", command=command, env={}, secrets={}, flavor="cpu-basic",
+                             labels={"name": name}, timeout=timeout, attempts=1)
+        hub.create_scheduled_job("acme", request, schedule="@daily", suspend=False, concurrency=False)
+
+    make("leaky", ("curl", "-H", f"Authorization: Bearer {TOKEN_SHAPED}"), 60)
+    make("long", ("true",), 8 * 86_400)
+    make("fine", ("true",), 60)
+    options = ProjectOptions(cwd=tmp_path)
+    result = export_from(hub, load_project(options), ExportSettings(manifests=ManifestSettings(options)), {})
+    assert [f.job.name for f in result.files] == ["fine"]
+    reasons = {s.hub_name: s.reason for s in result.skipped}
+    assert reasons["leaky"].startswith("cannot be written as a valid manifest (command[2]: holds what looks like")
+    assert reasons["long"] == "cannot be written as a valid manifest (timeout: must be at most 7d (604,800 seconds))"
+    assert TOKEN_SHAPED not in " ".join(reasons.values())
+    assert sorted(p.name for p in (tmp_path / "jobs").iterdir()) == ["fine.yaml"]
