@@ -9,6 +9,7 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     ├── SecretResolutionError   a secret reference has no value at apply time
     ├── LockHeldError           another apply of the same project environment holds the lease
     ├── LocalHubError           the embedded local Hub (--local) cannot use its state folder
+    ├── NoRunError              a job has no run to show or wait for, or --run names another job's run
     ├── PlanError               the plan cannot be made or executed as asked
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
     │   └── ProtectedJobError   a change would destroy a job marked `protect: true`
@@ -75,6 +76,10 @@ class LocalHubError(HfJobsSpecError):
 
 class LockHeldError(HfJobsSpecError):
     """Another apply of the same project and environment holds the lease on the Hub."""
+
+
+class NoRunError(HfJobsSpecError):
+    """A job has not run yet (or is not on the Hub), or a run id given is not one of the job's runs."""
 
 
 class PlanError(HfJobsSpecError):

@@ -36,6 +36,10 @@ APPLIED = "hfjobs-applied"
 # Replaces PROJECT on the runs of earlier revisions, so that the project's listing holds only the
 # current ones (reconcile.diff.retire); its value is the project the run belonged to.
 RETIRED_FROM = "hfjobs-retired-from"
+# On a run started by `hfjobs-spec run` rather than by apply or a schedule's own clock. Such a run
+# is never the revision's run, so apply never cancels or retires it (reconcile.live.is_revision_run).
+STARTED_BY = "hfjobs-started-by"
+STARTED_BY_HAND = "hand"
 # A unique id per create, so a create retried after an ambiguous failure can find its first try.
 OPERATION = "hfjobs-op"
 DEFAULT_ENVIRONMENT = "default"

@@ -10,12 +10,13 @@ from hfjobs_spec.cli import (
     export_command,
     init_command,
     manifest_commands,
+    operate_commands,
     reconcile_commands,
 )
 from hfjobs_spec.cli.group import cli, main
 
 __all__ = ["cli", "destroy_command", "drift_commands", "export_command", "init_command", "main", "manifest_commands",
-           "reconcile_commands"]
+           "operate_commands", "reconcile_commands"]
 
 
 def _mount_localhub() -> None:

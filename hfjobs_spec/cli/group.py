@@ -38,15 +38,20 @@ def cli(ctx: click.Context, project: ProjectArgs, local: bool, debug: bool) -> N
     glob.project, glob.local, glob.debug = project, local, debug
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: every byte written goes through the secret mask; then the one error boundary."""
+def main(argv: Sequence[str] | None = None, *, options: GlobalOptions | None = None) -> int:
+    """Entry point: every byte written goes through the secret mask; then the one error boundary.
+
+    `options` is for a caller embedding the CLI (its Hub endpoint, its clock); its mask is replaced.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     mask = SecretMask.from_environ(os.environ)
+    glob = options or GlobalOptions()
+    glob.mask = mask
     with masked_output(mask, sys):
-        return _run(args, mask)
+        return _run(args, glob)
 
 
-def _run(args: list[str], mask: SecretMask) -> int:
+def _run(args: list[str], glob: GlobalOptions) -> int:
     """The error boundary: known errors exit 1, Ctrl-C 130, bugs a short note."""
     debug = "--debug" in args
     if any("\x00" in arg for arg in args):  # no shell can pass one, but a caller in-process can
@@ -54,7 +59,7 @@ def _run(args: list[str], mask: SecretMask) -> int:
         return EXIT_ERROR
     try:
         # Without standalone mode click returns `ctx.exit(code)` codes instead of calling sys.exit.
-        code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=GlobalOptions(mask=mask))
+        code = cli.main(args=args, prog_name="hfjobs-spec", standalone_mode=False, obj=glob)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:

@@ -22,6 +22,7 @@ from hfjobs_spec.masking import SecretMask
 if TYPE_CHECKING:
     from hfjobs_spec.commands.manifests import ManifestSettings
     from hfjobs_spec.commands.reconcile import ReconcileSettings
+    from hfjobs_spec.reconcile.watch import Pacer
 
 R = TypeVar("R")
 
@@ -59,12 +60,23 @@ class ReconcileArgs:
 
 @dataclass
 class GlobalOptions:
-    """The group's options, and the secret mask every output goes through (made by `main`)."""
+    """The group's options, and the secret mask every output goes through (made by `main`).
+
+    `endpoint` and `pacer` are wiring for a caller that embeds the CLI (tests): the Hub to use instead
+    of HF_ENDPOINT's, and the passing of time for commands that wait (None: the wall clock).
+    """
 
     project: ProjectArgs = field(default_factory=ProjectArgs)
     local: bool = False
     debug: bool = False
     mask: SecretMask = field(default_factory=SecretMask)
+    endpoint: str | None = None
+    pacer: Pacer | None = None
+
+    def clock(self) -> Pacer:
+        from hfjobs_spec.reconcile.watch import RealPacer
+
+        return self.pacer or RealPacer()
 
 
 def globals_of(ctx: click.Context) -> GlobalOptions:
@@ -146,7 +158,7 @@ def reconcile_settings(glob: GlobalOptions, project: ProjectArgs, reconcile: Rec
 
     return ReconcileSettings(
         manifests=manifest_settings(glob, project),
-        hub=HubSettings(local=reconcile.local or glob.local, notify=note, mask=glob.mask),
+        hub=HubSettings(local=reconcile.local or glob.local, endpoint=glob.endpoint, notify=note, mask=glob.mask),
         prune=reconcile.prune,
         allow_empty=reconcile.allow_empty,
         replace=reconcile.replace,
@@ -189,3 +201,8 @@ def duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     if not number or len(number) > 12 or not number.replace(".", "", 1).isdigit():
         raise click.BadParameter(f"{value!r} is not a duration such as 90, 30s, 5m or 1h")
     return float(number) * (unit or 1)
+
+
+def optional_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """`duration`, for an option without a default (None: no limit)."""
+    return None if value is None else duration(ctx, param, value)

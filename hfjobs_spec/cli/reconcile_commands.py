@@ -17,6 +17,7 @@ from hfjobs_spec.cli.options import (
     duration,
     globals_of,
     hub_options,
+    optional_duration,
     reconcile_options,
     reconcile_settings,
     replay_options,
@@ -75,10 +76,15 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
               help="How long to wait while another apply of this project environment holds the lock.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: the report on stdout as JSON (the plan and progress go to stderr).")
+@click.option("--wait", "wait_runs", is_flag=True,
+              help="Then wait for the runs apply started; exit 1 if any does not complete.")
+@click.option("--wait-timeout", callback=optional_duration, metavar="DURATION",
+              help="With --wait: give up after this long (default: no limit).")
 @reconcile_options
 @click.pass_context
 def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, parallelism: int, lock_timeout: float,
-          fmt: str, project: ProjectArgs, reconcile: ReconcileArgs) -> None:
+          fmt: str, wait_runs: bool, wait_timeout: float | None, project: ProjectArgs,
+          reconcile: ReconcileArgs) -> None:
     """Make the Hub match the manifests (or carry out a saved PLANFILE, if it still holds).
 
     \b
@@ -86,6 +92,7 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
       hfjobs-spec apply
       hfjobs-spec apply plan.json
       hfjobs-spec --local apply --auto-approve --replace smoke
+      hfjobs-spec apply --auto-approve --wait --wait-timeout 1h
     """
     from hfjobs_spec.commands import reconcile as commands
     from hfjobs_spec.output.apply import render_report, render_report_json
@@ -121,10 +128,20 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     else:
         click.echo(render_report(outcome.report), nl=False)
     if outcome.report is None:
+        if wait_runs:
+            click.echo("Apply started no run: nothing to wait for.", err=as_json)
         return
     if outcome.report.interrupted:
         ctx.exit(EXIT_INTERRUPTED)
-    ctx.exit(EXIT_OK if outcome.report.ok else EXIT_ERROR)
+    if not outcome.report.ok:
+        ctx.exit(EXIT_ERROR)  # a failed apply is not waited on: it has failed already
+    if wait_runs:
+        from hfjobs_spec.cli.operate_commands import wait_after_apply
+        from hfjobs_spec.commands.operate import started_runs
+
+        ctx.exit(wait_after_apply(globals_of(ctx), settings, started_runs(outcome.report), wait_timeout,
+                                  err=as_json))
+    ctx.exit(EXIT_OK)
 
 
 @cli.command()

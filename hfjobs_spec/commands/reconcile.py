@@ -26,7 +26,7 @@ from hfjobs_spec.reconcile.diff import diff
 from hfjobs_spec.reconcile.drift import DriftReport, find_drift
 from hfjobs_spec.reconcile.execute import ApplyReport, ChangeEvent, Executor
 from hfjobs_spec.reconcile.lease import Lease, LeaseSettings, LockInfo
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, started_by_hand
 from hfjobs_spec.reconcile.plan import Plan
 from hfjobs_spec.reconcile.plan_file import SavedPlan, check_same_plan
 from hfjobs_spec.reconcile.secrets import check_secrets, secret_reads, unset_variables
@@ -102,7 +102,9 @@ def _named_runs(backend: HubBackend, specs: Sequence[JobSpec], every: Sequence[L
     def owns(labels: Mapping[str, str]) -> bool:
         return (labels.get(L.PROJECT), labels.get(L.ENVIRONMENT)) == owner and L.MANAGED_BY in labels
 
-    runs = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed if owns(run.labels)}
+    # A run started by hand is not the manifest's (reconcile.live.is_revision_run).
+    runs = {(run.namespace, run.labels.get(L.MANIFEST_NAME)) for run in listed
+            if owns(run.labels) and not started_by_hand(run.labels)}
     jobs = {(job.namespace, job.labels.get(L.MANIFEST_NAME)) for job in every if owns(job.labels)}
     known = {job.id for job in every}
     by_name: set[tuple[str, str]] = set()

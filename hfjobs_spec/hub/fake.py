@@ -42,6 +42,7 @@ class FakeHub:
         self.scheduled: dict[str, LiveScheduledJob] = {}
         self.runs: dict[str, LiveRun] = {}
         self.secret_values: dict[str, dict[str, str]] = {}
+        self.logs: dict[str, list[str]] = {}  # run id -> lines; tests add them with `log`
         self.calls: dict[str, int] = {}
         self._faults: list[_Fault] = []
 
@@ -55,6 +56,10 @@ class FakeHub:
     def finish_run(self, job_id: str, stage: str = "COMPLETED") -> None:
         with self._lock:
             self.runs[job_id] = replace(self.runs[job_id], stage=stage)
+
+    def log(self, job_id: str, *lines: str) -> None:
+        with self._lock:
+            self.logs.setdefault(job_id, []).extend(lines)
 
     def seed_scheduled(self, namespace: str, spec: LiveSpec, schedule: str, *, suspend: bool = False,
                        concurrency: bool = False) -> LiveScheduledJob:
@@ -149,6 +154,31 @@ class FakeHub:
             self.runs[job_id] = replace(run, spec=replace(run.spec, labels=dict(labels)))
 
         self._write("set_job_labels", namespace, work)
+
+    def job_logs(self, namespace: str, job_id: str, tail: int | None = None) -> list[str]:
+        self._enter("job_logs", namespace)
+        with self._lock:
+            self._run(namespace, job_id)
+            lines = list(self.logs.get(job_id, []))
+        return lines if tail is None else lines[len(lines) - min(tail, len(lines)):]
+
+    def trigger_scheduled_job(self, namespace: str, job_id: str) -> LiveRun:
+        def work() -> LiveRun:
+            job = self._scheduled(namespace, job_id)
+            busy = [r for r in self.runs.values() if r.initiator_id == job_id and r.active]
+            if busy and not job.concurrency:
+                from hfjobs_spec.errors import HubConflictError
+
+                raise HubConflictError(f"409: scheduled job {job_id} already has an active run", job=job_id,
+                                       status=409)
+            run = LiveRun(id=self._new_id(), namespace=namespace, spec=job.spec, stage="SCHEDULING",
+                          created_at=self._now(), initiator_type="scheduled-job", initiator_id=job_id,
+                          url=f"{self.endpoint}/jobs/{namespace}")
+            self.runs[run.id] = run
+            self.scheduled[job_id] = replace(job, last_run_id=run.id, last_run_at=run.created_at)
+            return run
+
+        return self._write("trigger_scheduled_job", namespace, work)
 
     # Internals
 

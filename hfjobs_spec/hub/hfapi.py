@@ -183,6 +183,16 @@ class HfApiBackend:
     def set_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
         self._call(job_id, self._api.update_job_labels, job_id=job_id, labels=dict(labels), namespace=namespace)
 
+    def job_logs(self, namespace: str, job_id: str, tail: int | None = None) -> list[str]:
+        # Not the client's follow mode: it sleeps between reconnects on its own clock, where a
+        # caller polling with an injected sleep can be tested without waiting (reconcile.watch).
+        with _translated(job_id):
+            return list(self._api.fetch_job_logs(job_id=job_id, namespace=namespace, follow=False, tail=tail))
+
+    def trigger_scheduled_job(self, namespace: str, job_id: str) -> LiveRun:
+        with _translated(job_id):
+            return _run(self._api.trigger_scheduled_job(scheduled_job_id=job_id, namespace=namespace))
+
     def _call(self, subject: str, method: Callable[..., Any], **kwargs: Any) -> None:
         with _translated(subject):
             method(**kwargs)

@@ -157,6 +157,9 @@ class RetryingBackend:
     def inspect_job(self, namespace: str, job_id: str) -> LiveRun:
         return self._retry(lambda: self.inner.inspect_job(namespace, job_id))
 
+    def job_logs(self, namespace: str, job_id: str, tail: int | None = None) -> list[str]:
+        return self._retry(lambda: self.inner.job_logs(namespace, job_id, tail))
+
     # Creates
 
     def create_scheduled_job(self, namespace: str, request: JobRequest, *, schedule: str, suspend: bool,
@@ -179,6 +182,21 @@ class RetryingBackend:
             return found[0] if found else None
 
         return self._retry_create(lambda: self.inner.run_job(namespace, request), find)
+
+    def trigger_scheduled_job(self, namespace: str, job_id: str) -> LiveRun:
+        """Retried only when the Hub certainly did not act (a refused connection, a 429): a trigger has
+        no label to find it by, so an ambiguous failure is reported rather than risking a second run."""
+        def attempt() -> LiveRun:
+            try:
+                return self.inner.trigger_scheduled_job(namespace, job_id)
+            except HubError as exc:
+                if exc.ambiguous:
+                    # A plain HubError: not retryable, so the wrapper stops here.
+                    raise HubError(f"{exc.message} (the run may have started: check before trying again)",
+                                   job=exc.job, status=exc.status, ambiguous=True) from exc
+                raise
+
+        return self._retry(attempt)
 
     # Idempotent writes
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from hfjobs_spec.localhub.clock import iso
 from hfjobs_spec.localhub.jobs_store import JobRecord
-from hfjobs_spec.localhub.lifecycle import RunTimes
+from hfjobs_spec.localhub.lifecycle import ENV_SCHEDULING_MESSAGE, RunTimes
 from hfjobs_spec.localhub.scheduled_store import ScheduledRecord
 
 
@@ -65,6 +65,8 @@ def _status(job: JobRecord, stage: str) -> dict[str, Any]:
         status["message"] = "Job canceled"
     elif stage == "ERROR":
         status["message"] = job.times.final_message
+    elif stage == "SCHEDULING":  # the Hub may say why a run waits (a scheduling reason)
+        status["message"] = job.spec.get("environment", {}).get(ENV_SCHEDULING_MESSAGE)
     expose = job.spec["expose"]
     # Exposed ports are reachable only once the container runs.
     if stage == "RUNNING" and expose is not None and expose["ports"]:

@@ -63,12 +63,25 @@ def is_owned(labels: Mapping[str, str], options: DiffOptions) -> bool:
     )
 
 
+def started_by_hand(labels: Mapping[str, str]) -> bool:
+    """A run started with `hfjobs-spec run`: outside the revision rule."""
+    return labels.get(L.STARTED_BY) == L.STARTED_BY_HAND
+
+
+def is_revision_run(run: LiveRun, options: DiffOptions) -> bool:
+    """A run apply started for a one-shot manifest: owned, and started neither by a schedule nor by hand.
+
+    Only these count as a revision's run, and only these are ever cancelled or retired by apply.
+    """
+    return (is_owned(run.labels, options) and run.initiator_type != "scheduled-job"
+            and not started_by_hand(run.labels))
+
+
 def owned_state(live: LiveState, options: DiffOptions) -> LiveState:
-    """Only what this project and environment own; one-shot runs started by a schedule are excluded."""
+    """Only what this project and environment own; runs started by a schedule or by hand are excluded."""
     return LiveState(
         scheduled=tuple(job for job in live.scheduled if is_owned(job.labels, options)),
-        runs=tuple(run for run in live.runs
-                   if is_owned(run.labels, options) and run.initiator_type != "scheduled-job"),
+        runs=tuple(run for run in live.runs if is_revision_run(run, options)),
         namespaces=live.namespaces,
     )
 

@@ -10,7 +10,7 @@ from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubNotFoundError
 from hfjobs_spec.hub.model import LiveRun
 from hfjobs_spec.hub.port import HubBackend
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned, is_revision_run
 from hfjobs_spec.reconcile.plan import Plan
 
 
@@ -49,7 +49,7 @@ def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan
         ))
     latest: dict[str, LiveRun] = {}
     for run in live.runs:
-        if is_owned(run.labels, options) and run.initiator_type != "scheduled-job":
+        if is_revision_run(run, options):
             name = run.labels[L.MANIFEST_NAME]
             if name not in latest or _newer(run, latest[name]):
                 latest[name] = run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hfjobs_spec.errors import HubAuthError, HubNotFoundError
+from hfjobs_spec.errors import HubAuthError, HubConflictError, HubNotFoundError
 from hfjobs_spec.hub.model import JobRequest, SecretValue
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import VolumeSpec
@@ -82,3 +82,24 @@ def test_many_runs_list_completely(backend: HubBackend) -> None:
 def test_foreign_namespace_is_refused(backend: HubBackend) -> None:
     with pytest.raises(HubAuthError):
         backend.list_scheduled_jobs("somebody-else", {})
+
+
+def test_trigger_runs_the_scheduled_spec_now_and_refuses_an_overlap(backend: HubBackend) -> None:
+    job = backend.create_scheduled_job("alice", request(team="ml"), schedule="0 3 * * *", suspend=False,
+                                       concurrency=False)
+    run = backend.trigger_scheduled_job("alice", job.id)
+    assert (run.initiator_type, run.initiator_id, run.stage) == ("scheduled-job", job.id, "SCHEDULING")
+    assert run.labels == {"name": "job", "team": "ml"} and run.spec.image == "python:3.12"
+    assert backend.inspect_job("alice", run.id).id == run.id
+    with pytest.raises(HubConflictError):
+        backend.trigger_scheduled_job("alice", job.id)
+    with pytest.raises(HubNotFoundError):
+        backend.trigger_scheduled_job("alice", "0" * 24)
+
+
+def test_logs_of_a_run_that_has_not_started_are_empty_and_of_no_run_not_found(backend: HubBackend) -> None:
+    run = backend.run_job("alice", request())
+    assert backend.job_logs("alice", run.id) == []
+    assert backend.job_logs("alice", run.id, tail=5) == []
+    with pytest.raises(HubNotFoundError):
+        backend.job_logs("alice", "0" * 24)
