@@ -48,6 +48,13 @@ DEFAULT_ENVIRONMENT = "default"
 LOCK = "hfjobs-lock"
 LOCK_HOLDER = "hfjobs-lock-holder"
 LOCK_EXPIRES = "hfjobs-lock-expires"
+# On the runs of a manifest with `on: hub:`: the project has a webhook to read (and, once the manifest is
+# gone, to prune). Its value is "true". Without it and without `on:` in the manifests, plan lists no webhooks.
+WEBHOOK = "hfjobs-webhook"
+# A webhook has no labels: the one field it keeps that we choose is its `secret` (the payload-signing
+# secret, which a Job-triggered webhook hands to the job as WEBHOOK_SECRET). A managed webhook's secret
+# starts with this prefix; see reconcile/webhook_marker.py for the rest of it.
+WEBHOOK_MARKER_PREFIX = "hfjobs-spec-webhook;"
 # The Hub's own display-name label; we set it to the manifest name.
 HUB_NAME = "name"
 

@@ -83,8 +83,13 @@ def read_live(backend: HubBackend, namespaces: Sequence[str], project: str, spec
     with ThreadPoolExecutor(max_workers=min(8, 2 * len(ordered)) or 1, thread_name_prefix="read") as pool:
         scheduled = [pool.submit(backend.list_scheduled_jobs, ns, {}) for ns in ordered]
         runs = [pool.submit(backend.list_jobs, ns, {L.PROJECT: project}) for ns in ordered]
+        # Declared triggers are known before any answer: their one list goes out with the others.
+        hooks = pool.submit(backend.list_webhooks) if any(spec.on_hub is not None for spec in specs) else None
         every = tuple(job for future in scheduled for job in future.result())
         listed = tuple(run for future in runs for run in future.result())
+        webhooks = tuple(hooks.result()) if hooks is not None else ()
+    if hooks is None and any(run.labels.get(L.WEBHOOK) for run in listed):
+        webhooks = tuple(backend.list_webhooks())  # a manifest with a webhook was removed: find it to prune it
     named = _named_runs(backend, specs, every, listed, (project, environment))
     return LiveState(
         scheduled=tuple(job for job in every if job.labels.get(L.PROJECT) == project),
@@ -92,6 +97,7 @@ def read_live(backend: HubBackend, namespaces: Sequence[str], project: str, spec
         namespaces=tuple(ordered),
         all_scheduled=every,
         named_runs=named,
+        webhooks=webhooks,
     )
 
 
@@ -165,7 +171,8 @@ def make_plan(project: Project, specs: Sequence[JobSpec], backend: HubBackend, o
 
 def specs_to_create(plan: Plan, specs: Sequence[JobSpec]) -> list[JobSpec]:
     """The specs whose changes send a new job to the Hub (and so need their secrets)."""
-    names = {c.name for c in plan.pending if any(op.kind in ("create_scheduled", "run") for op in c.operations)}
+    sending = ("create_scheduled", "run", "create_webhook", "update_webhook")  # webhooks carry the secrets too
+    names = {c.name for c in plan.pending if any(op.kind in sending for op in c.operations)}
     return [spec for spec in specs if spec.name in names]
 
 

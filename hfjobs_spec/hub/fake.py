@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from hfjobs_spec.errors import HubError, HubNotFoundError
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec
+from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec, LiveWebhook, WebhookRequest
 
 T = TypeVar("T")
 
@@ -42,6 +42,9 @@ class FakeHub:
         self.scheduled: dict[str, LiveScheduledJob] = {}
         self.runs: dict[str, LiveRun] = {}
         self.secret_values: dict[str, dict[str, str]] = {}
+        self.webhooks: dict[str, LiveWebhook] = {}
+        self.webhook_jobs: dict[str, str] = {}  # webhook id -> the run it re-runs
+
         self.logs: dict[str, list[str]] = {}  # run id -> lines; tests add them with `log`
         self.calls: dict[str, int] = {}
         self._faults: list[_Fault] = []
@@ -155,6 +158,65 @@ class FakeHub:
 
         self._write("set_job_labels", namespace, work)
 
+    # Webhooks (the token's user's, not a namespace's)
+
+    def seed_webhook(self, job_id: str, watched: tuple[tuple[str, str], ...], secret: str | None = None) -> LiveWebhook:
+        """A webhook made by hand: its secret is not kept unless it carries our marker prefix (like the adapter)."""
+        from hfjobs_spec.labels import WEBHOOK_MARKER_PREFIX
+
+        with self._lock:
+            marker = secret if secret and secret.startswith(WEBHOOK_MARKER_PREFIX) else None
+            hook = LiveWebhook(id=self._new_id(), watched=tuple(sorted(watched)), domains=("discussion", "repo"),
+                               disabled=False, marker=marker)
+            self.webhooks[hook.id] = hook
+            self.webhook_jobs[hook.id] = job_id
+            return hook
+
+    def list_webhooks(self) -> list[LiveWebhook]:
+        self._enter("list_webhooks")
+        with self._lock:
+            return sorted(self.webhooks.values(), key=lambda hook: hook.id)
+
+    def create_webhook(self, request: WebhookRequest) -> LiveWebhook:
+        def work() -> LiveWebhook:
+            hook = self._hooked(self._new_id(), request, disabled=False)
+            self.secret_values[hook.id] = {k: v.reveal() for k, v in request.secrets.items() if v.reveal()}
+            return hook
+
+        return self._write("create_webhook", self.user, work)
+
+    def update_webhook(self, webhook_id: str, request: WebhookRequest) -> LiveWebhook:
+        def work() -> LiveWebhook:
+            hook = self._webhook(webhook_id)
+            values = self.secret_values.setdefault(webhook_id, {})
+            for key, value in request.secrets.items():  # listed keys replace, "" removes, others stay
+                if value.reveal():
+                    values[key] = value.reveal()
+                else:
+                    values.pop(key, None)
+            return self._hooked(webhook_id, request, disabled=hook.disabled)
+
+        return self._write("update_webhook", self.user, work)
+
+    def enable_webhook(self, webhook_id: str) -> None:
+        def work() -> None:
+            self.webhooks[webhook_id] = replace(self._webhook(webhook_id), disabled=False)
+
+        self._write("enable_webhook", self.user, work)
+
+    def disable_webhook(self, webhook_id: str) -> None:
+        """Not in the port (apply never disables); a person can, in the Hub's settings."""
+        with self._lock:
+            self.webhooks[webhook_id] = replace(self._webhook(webhook_id), disabled=True)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        def work() -> None:
+            self._webhook(webhook_id)
+            del self.webhooks[webhook_id]
+            self.webhook_jobs.pop(webhook_id, None)
+
+        self._write("delete_webhook", self.user, work)
+
     def job_logs(self, namespace: str, job_id: str, tail: int | None = None) -> list[str]:
         self._enter("job_logs", namespace)
         with self._lock:
@@ -181,6 +243,23 @@ class FakeHub:
         return self._write("trigger_scheduled_job", namespace, work)
 
     # Internals
+
+    def _hooked(self, webhook_id: str, request: WebhookRequest, *, disabled: bool) -> LiveWebhook:
+        source = self.runs.get(request.job_id)
+        if source is None:
+            raise HubNotFoundError(f"404: job {request.job_id} not found", job=request.job_id, status=404)
+        hook = LiveWebhook(id=webhook_id, watched=tuple(sorted(request.watched)),
+                           domains=tuple(sorted(request.domains)), disabled=disabled, marker=request.marker,
+                           job_labels=dict(source.labels))
+        self.webhooks[webhook_id] = hook
+        self.webhook_jobs[webhook_id] = request.job_id
+        return hook
+
+    def _webhook(self, webhook_id: str) -> LiveWebhook:
+        hook = self.webhooks.get(webhook_id)
+        if hook is None:
+            raise HubNotFoundError("404: webhook not found", job=webhook_id, status=404)
+        return hook
 
     def _update_scheduled(self, method: str, namespace: str, job_id: str, **changes: object) -> None:
         def work() -> None:

@@ -30,8 +30,9 @@ from hfjobs_spec.errors import (
     HubRateLimitError,
     HubTransportError,
 )
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec
-from hfjobs_spec.manifest.model import VolumeSpec
+from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveSpec, LiveWebhook, WebhookRequest
+from hfjobs_spec.labels import WEBHOOK_MARKER_PREFIX
+from hfjobs_spec.manifest.model import NetworkSpec, VolumeSpec
 from hfjobs_spec.manifest.tokens import safe_text
 
 SPACE_IMAGE_PREFIX = "hf.co/spaces/"
@@ -151,6 +152,8 @@ class HfApiBackend:
 
     def create_scheduled_job(self, namespace: str, request: JobRequest, *, schedule: str, suspend: bool,
                              concurrency: bool) -> LiveScheduledJob:
+        if request.network is not None:  # the client has no such parameter: the Hub takes none
+            raise HubBadRequestError("a scheduled job cannot join a network group")
         with _translated():
             created = self._api.create_scheduled_job(schedule=schedule, suspend=suspend, concurrency=concurrency,
                                                      namespace=namespace, **_request_kwargs(request))
@@ -175,13 +178,34 @@ class HfApiBackend:
 
     def run_job(self, namespace: str, request: JobRequest) -> LiveRun:
         with _translated():
-            return _run(self._api.run_job(namespace=namespace, **_request_kwargs(request)))
+            network = request.network
+            extra: dict[str, Any] = {} if network is None else {
+                "network_group": network.group, "network_aliases": list(network.aliases) or None}
+            return _run(self._api.run_job(namespace=namespace, **_request_kwargs(request), **extra))
 
     def cancel_job(self, namespace: str, job_id: str) -> None:
         self._call(job_id, self._api.cancel_job, job_id=job_id, namespace=namespace)
 
     def set_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
         self._call(job_id, self._api.update_job_labels, job_id=job_id, labels=dict(labels), namespace=namespace)
+
+    def list_webhooks(self) -> list[LiveWebhook]:
+        with _translated():
+            return [_webhook(info) for info in self._api.list_webhooks()]
+
+    def create_webhook(self, request: WebhookRequest) -> LiveWebhook:
+        with _translated():
+            return _webhook(self._api.create_webhook(job_id=request.job_id, **_webhook_kwargs(request)))
+
+    def update_webhook(self, webhook_id: str, request: WebhookRequest) -> LiveWebhook:
+        with _translated(webhook_id):
+            return _webhook(self._api.update_webhook(webhook_id, job_id=request.job_id, **_webhook_kwargs(request)))
+
+    def enable_webhook(self, webhook_id: str) -> None:
+        self._call(webhook_id, self._api.enable_webhook, webhook_id=webhook_id)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._call(webhook_id, self._api.delete_webhook, webhook_id=webhook_id)
 
     def job_logs(self, namespace: str, job_id: str, tail: int | None = None) -> list[str]:
         # Not the client's follow mode: it sleeps between reconnects on its own clock, where a
@@ -218,6 +242,34 @@ def _request_kwargs(request: JobRequest) -> dict[str, Any]:
     }
 
 
+def _webhook_kwargs(request: WebhookRequest) -> dict[str, Any]:
+    # `update_webhook` sends `watched` always (an empty list when left out), so it is always given.
+    return {"watched": [{"type": kind, "name": name} for kind, name in request.watched],
+            "domains": list(request.domains), "secret": request.marker,
+            "secrets": {key: value.reveal() for key, value in request.secrets.items()} or None}
+
+
+def _webhook(info: Any) -> LiveWebhook:
+    secret = info.secret if isinstance(info.secret, str) else None
+    job = info.job
+    return LiveWebhook(
+        id=str(info.id),
+        watched=tuple(sorted((str(item.type), str(item.name)) for item in info.watched or ())),
+        domains=tuple(sorted(str(domain) for domain in info.domains or ())),
+        disabled=bool(info.disabled),
+        # Another webhook's signing secret is a real secret: it is dropped here, never passed on.
+        marker=secret if secret is not None and secret.startswith(WEBHOOK_MARKER_PREFIX) else None,
+        job_labels={str(k): str(v) for k, v in (getattr(job, "labels", None) or {}).items()},
+    )
+
+
+def _network(info: Any) -> NetworkSpec | None:
+    network = getattr(info, "network", None)  # a run's; a scheduled job's spec has none
+    if network is None:
+        return None
+    return NetworkSpec(group=str(network.group), aliases=tuple(sorted(str(a) for a in network.aliases or ())))
+
+
 def _spec(info: Any, *, timeout: int | None) -> LiveSpec:
     image = info.docker_image or (SPACE_IMAGE_PREFIX + info.space_id if info.space_id else "")
     ports = list(info.expose or [])
@@ -237,6 +289,7 @@ def _spec(info: Any, *, timeout: int | None) -> LiveSpec:
         expose_public=tuple(sorted(public)),
         timeout=timeout,
         attempts=retry + 1 if isinstance(retry, int) else None,
+        network=_network(info),
     )
 
 

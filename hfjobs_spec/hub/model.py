@@ -6,10 +6,10 @@ Volumes are the manifest's own `VolumeSpec`: one type from manifest to request t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from hfjobs_spec.manifest.model import VolumeSpec
+from hfjobs_spec.manifest.model import NetworkSpec, VolumeSpec
 from hfjobs_spec.stages import is_active
 
 
@@ -53,6 +53,7 @@ class HubJobSpec:
     expose_public: tuple[int, ...] = ()
     timeout: int | None = None
     attempts: int | None = None
+    network: NetworkSpec | None = None  # one-shot jobs only; scheduled jobs never have one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +75,8 @@ class LiveSpec(HubJobSpec):
         return cls(image=request.image, command=request.command, env=dict(request.env), flavor=request.flavor,
                    labels=dict(request.labels), volumes=request.volumes, expose=tuple(sorted(request.expose)),
                    expose_public=tuple(sorted(request.expose_public)), timeout=request.timeout,
-                   attempts=request.attempts, secret_names=tuple(sorted(request.secrets)))
+                   attempts=request.attempts, secret_names=tuple(sorted(request.secrets)),
+                   network=request.network)
 
 
 @dataclass(frozen=True)
@@ -118,3 +120,31 @@ class LiveScheduledJob:
     @property
     def labels(self) -> Mapping[str, str]:
         return self.spec.labels
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRequest:
+    """A Hub webhook that starts the job run `job_id` (the Hub re-runs its spec) on changes of `watched`.
+
+    `marker` goes into the webhook's `secret` field (see `labels.WEBHOOK_MARKER_PREFIX`); `secrets`
+    are the triggered job's secret values (on update, an empty value removes that secret).
+    """
+
+    job_id: str
+    watched: tuple[tuple[str, str], ...]
+    domains: tuple[str, ...]
+    marker: str
+    secrets: Mapping[str, SecretValue]
+
+
+@dataclass(frozen=True)
+class LiveWebhook:
+    """A webhook as the Hub lists it. `marker` is its `secret` only when that is one of ours: the
+    signing secret of a webhook made by hand never leaves the adapter."""
+
+    id: str
+    watched: tuple[tuple[str, str], ...]
+    domains: tuple[str, ...]
+    disabled: bool
+    marker: str | None
+    job_labels: Mapping[str, str] = field(default_factory=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob
+from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveWebhook, WebhookRequest
 
 
 class HubBackend(Protocol):
@@ -45,6 +45,18 @@ class HubBackend(Protocol):
     def cancel_job(self, namespace: str, job_id: str) -> None: ...
 
     def set_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None: ...
+
+    # Webhooks belong to the token's user, not to a namespace: one list for the whole account.
+
+    def list_webhooks(self) -> list[LiveWebhook]: ...
+
+    def create_webhook(self, request: WebhookRequest) -> LiveWebhook: ...
+
+    def update_webhook(self, webhook_id: str, request: WebhookRequest) -> LiveWebhook: ...
+
+    def enable_webhook(self, webhook_id: str) -> None: ...
+
+    def delete_webhook(self, webhook_id: str) -> None: ...
 
     def job_logs(self, namespace: str, job_id: str, tail: int | None = None) -> list[str]:
         """The run's log lines so far (the last `tail` ones), oldest first; never waits for new ones."""

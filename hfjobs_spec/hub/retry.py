@@ -19,7 +19,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_random_e
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubError, HubNotFoundError, HubRateLimitError, HubTransportError
-from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob
+from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, LiveWebhook, WebhookRequest
 from hfjobs_spec.hub.port import HubBackend
 
 T = TypeVar("T")
@@ -220,6 +220,28 @@ class RetryingBackend:
 
     def set_job_labels(self, namespace: str, job_id: str, labels: Mapping[str, str]) -> None:
         self._retry_write(lambda: self.inner.set_job_labels(namespace, job_id, labels))
+
+    # Webhooks
+
+    def list_webhooks(self) -> list[LiveWebhook]:
+        return self._retry(self.inner.list_webhooks)
+
+    def create_webhook(self, request: WebhookRequest) -> LiveWebhook:
+        def find() -> LiveWebhook | None:  # the marker names the run it starts: unique to this create
+            return next((hook for hook in self.inner.list_webhooks() if hook.marker == request.marker), None)
+
+        return self._retry_create(lambda: self.inner.create_webhook(request), find)
+
+    def update_webhook(self, webhook_id: str, request: WebhookRequest) -> LiveWebhook:
+        result: list[LiveWebhook] = []
+        self._retry_write(lambda: result.append(self.inner.update_webhook(webhook_id, request)))
+        return result[-1]
+
+    def enable_webhook(self, webhook_id: str) -> None:
+        self._retry_write(lambda: self.inner.enable_webhook(webhook_id))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._retry_write(lambda: self.inner.delete_webhook(webhook_id), gone_is_done=True)
 
 
 def _operation_labels(request: JobRequest) -> dict[str, str]:

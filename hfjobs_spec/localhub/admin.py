@@ -6,6 +6,7 @@ counted and never faulted, and live outside `/api/` so nothing can mistake them 
 
 from __future__ import annotations
 
+from hfjobs_spec.localhub.api_webhooks import fire as fire_webhook
 from hfjobs_spec.localhub.clock import iso as iso_ms
 from hfjobs_spec.localhub.clock import parse_iso
 from hfjobs_spec.localhub.common import ApiError, bad_request
@@ -72,4 +73,6 @@ def dispatch(ctx: HubContext, request: Request) -> Response:
         return _clock_state(ctx)
     if name == "clock" and method == "POST":
         return _set_clock(ctx, request)
+    if name.startswith("webhooks/") and name.endswith("/fire") and name.count("/") == 2 and method == "POST":
+        return fire_webhook(ctx, name.split("/")[1], request.json() if request.body else None)
     raise ApiError(404, f"no such admin route: {method} {request.path}")

@@ -63,6 +63,20 @@ CREATE TABLE IF NOT EXISTS scheduled_jobs (
 );
 CREATE INDEX IF NOT EXISTS scheduled_by_namespace ON scheduled_jobs (namespace, created_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS scheduled_by_due ON scheduled_jobs (namespace, next_due_ms);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    url TEXT,
+    job_source_id TEXT,
+    job_spec TEXT,
+    watched TEXT NOT NULL,
+    domains TEXT NOT NULL,
+    secret TEXT,
+    secrets TEXT NOT NULL,
+    disabled INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhooks_by_owner ON webhooks (owner, created_ms, id);
 """
 # processed_ms: cron ticks at or before this instant have been turned into runs (or skipped).
 # next_due_ms: the first tick after processed_ms; NULL while suspended. Lets a request find the

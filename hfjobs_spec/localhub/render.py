@@ -112,12 +112,18 @@ def job_json(job: JobRecord, now_ms: int, owner: dict[str, str]) -> dict[str, An
     return out
 
 
+def spec_out(spec: dict[str, Any], labels: dict[str, str], secrets: dict[str, str]) -> dict[str, Any]:
+    """A JobSpec-out: a scheduled job's `jobSpec`, a webhook's `job`."""
+    job_spec = _spec_common(spec, labels, secrets)
+    # The response names differ from the request's (timeoutSeconds/attempts in, timeout/retry out).
+    job_spec["timeout"] = spec["timeoutSeconds"]
+    job_spec["retry"] = spec["attempts"] - 1
+    return job_spec
+
+
 def scheduled_json(record: ScheduledRecord, owner: dict[str, str]) -> dict[str, Any]:
     """A scheduled job as `GET /api/scheduled-jobs/{ns}/{id}` returns it."""
-    job_spec = _spec_common(record.spec, record.labels, record.secrets)
-    # The response names differ from the request's (timeoutSeconds/attempts in, timeout/retry out).
-    job_spec["timeout"] = record.spec["timeoutSeconds"]
-    job_spec["retry"] = record.spec["attempts"] - 1
+    job_spec = spec_out(record.spec, record.labels, record.secrets)
     status: dict[str, Any] = {}
     if record.last_job_id is not None and record.last_job_ms is not None:
         status["lastJob"] = {"id": record.last_job_id, "at": iso(record.last_job_ms)}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from hfjobs_spec.localhub import api_jobs, api_misc, api_scheduled, streams
+from hfjobs_spec.localhub import api_jobs, api_misc, api_scheduled, api_webhooks, streams
 from hfjobs_spec.localhub.common import ApiError
 from hfjobs_spec.localhub.context import HubContext
 from hfjobs_spec.localhub.wire import Request, Response
@@ -40,6 +40,7 @@ class Route:
 _JOB = "/api/jobs/{ns}/{id}"
 _SCHEDULED = "/api/scheduled-jobs/{ns}/{id}"
 _BUCKET = "/api/buckets/{ns}/jobs-artifacts"
+_WEBHOOKS = "/api/settings/webhooks"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/whoami-v2", api_misc.whoami),
@@ -63,6 +64,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{_SCHEDULED}/schedule", api_scheduled.reschedule),
     Route("PUT", f"{_SCHEDULED}/labels", api_scheduled.labels),
     Route("POST", f"{_SCHEDULED}/run", api_scheduled.trigger),
+    Route("GET", _WEBHOOKS, api_webhooks.list_all),
+    Route("POST", _WEBHOOKS, api_webhooks.create),
+    Route("GET", f"{_WEBHOOKS}/{{id}}", api_webhooks.inspect),
+    Route("POST", f"{_WEBHOOKS}/{{id}}", api_webhooks.update),
+    Route("DELETE", f"{_WEBHOOKS}/{{id}}", api_webhooks.delete),
+    Route("POST", f"{_WEBHOOKS}/{{id}}/enable", api_webhooks.enable),
+    Route("POST", f"{_WEBHOOKS}/{{id}}/disable", api_webhooks.disable),
     Route("POST", _BUCKET, api_misc.not_implemented, auth=False),
     Route("GET", f"{_BUCKET}/xet-write-token", api_misc.not_implemented, auth=False),
     Route("POST", f"{_BUCKET}/batch", api_misc.not_implemented, auth=False),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hfjobs_spec import labels
+from hfjobs_spec import labels, network
 from hfjobs_spec.flavors import DEFAULT_FLAVOR, FLAVORS
 from hfjobs_spec.localhub.common import bad_request
 from hfjobs_spec.volumes import REPO_ID_RE, VOLUME_TYPES, is_repository, mount_path_problem, sub_path_problem
@@ -21,8 +21,8 @@ from hfjobs_spec.volumes import REPO_ID_RE, VOLUME_TYPES, is_repository, mount_p
 DEFAULT_TIMEOUT_SECONDS = 30 * 60
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NETWORK_GROUP = re.compile(r"[a-z0-9-]{1,46}")
-_NETWORK_ALIAS = re.compile(r"[a-z0-9-]{1,34}")
+_NETWORK_GROUP = network.GROUP_RE
+_NETWORK_ALIAS = network.ALIAS_RE
 _VOLUME_KEYS = frozenset({"type", "source", "mountPath", "revision", "readOnly", "path"})
 # The CPU architectures huggingface.js may send as `arch` (the Hub "defaults to amd64").
 ARCHITECTURES = ("amd64", "arm64")

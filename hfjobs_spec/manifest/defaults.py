@@ -4,7 +4,7 @@ Precedence, lowest first: project defaults, environment defaults, the manifest. 
 `labels`, `secrets`) merge key by key; any other field is replaced whole. Fields that only make
 sense for one shape of job are not forced onto the other: `image`/`command` defaults skip script
 jobs, `script_args`/`dependencies`/`python` skip image jobs, `suspend`/`concurrency` skip jobs
-without a schedule.
+without a schedule, `network`/`on` skip scheduled jobs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from hfjobs_spec.manifest.project import DefaultsLayer
-from hfjobs_spec.manifest.schema import ENV_NAME_PATTERN, SCHEDULED_ONLY_FIELDS, SCRIPT_ONLY_FIELDS
+from hfjobs_spec.manifest.schema import (
+    ENV_NAME_PATTERN,
+    ONE_SHOT_ONLY_FIELDS,
+    SCHEDULED_ONLY_FIELDS,
+    SCRIPT_ONLY_FIELDS,
+)
 from hfjobs_spec.manifest.yaml_source import Located, Path_
 
 MERGED_MAPPINGS = ("env", "labels", "secrets")
@@ -115,6 +120,8 @@ def _drop_misfits(merged: Located, own: dict[str, Any]) -> None:
         misfits += [key for key in SCRIPT_ONLY_FIELDS if key not in own]
     if "schedule" not in data:
         misfits += [key for key in SCHEDULED_ONLY_FIELDS if key not in own]
+    else:
+        misfits += [key for key in ONE_SHOT_ONLY_FIELDS if key not in own]
     for key in misfits:
         if key in data:
             del data[key]

@@ -82,6 +82,33 @@ class ScriptSpec:
 
 
 @dataclass(frozen=True)
+class NetworkSpec:
+    """A network group a one-shot job joins, and the aliases it claims there (sorted: a set)."""
+
+    group: str
+    aliases: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True)
+class HubTrigger:
+    """`on: hub:`: the Hub changes that start the job, through one webhook apply keeps.
+
+    `watched` holds (type, name) pairs and `domains` the event domains, both sorted: the webhook
+    does not depend on the order they are written in.
+    """
+
+    watched: tuple[tuple[str, str], ...]
+    domains: tuple[str, ...] = ("discussion", "repo")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"watched": [{"type": kind, "name": name} for kind, name in self.watched],
+                "domains": list(self.domains)}
+
+
+@dataclass(frozen=True)
 class SourceRef:
     """Where a job was declared (for messages; never part of equality or the hash)."""
 
@@ -119,6 +146,8 @@ class JobSpec:
     # Not part of `canonical()` nor the hash: once adopted, the job is the same job with or without it.
     import_id: str | None = None
     import_name: str | None = None
+    network: NetworkSpec | None = None
+    on_hub: HubTrigger | None = None
     # `previous_names`: earlier names of this job; apply renames what is found under one in place.
     # Outside `canonical()` and the hash too: a renamed job is the same job.
     previous_names: tuple[str, ...] = ()
@@ -153,6 +182,10 @@ class JobSpec:
             "expose_public": list(self.expose_public),
             "protect": self.protect,
         }
+        if self.network is not None:  # only when set: the hash of every job without one stays as it was
+            data["network"] = self.network.to_dict()
+        if self.on_hub is not None:
+            data["on"] = {"hub": self.on_hub.to_dict()}
         if self.script is not None:
             data["script"] = self.script.to_dict()
             data["script_args"] = list(self.script_args)
@@ -184,8 +217,9 @@ class JobSpec:
         return self.spec_hash[:HASH_LABEL_LENGTH]
 
 
-# Changeable on the Hub without replacing the job (protect is ours alone, kept in a label).
-IN_PLACE_FIELDS: tuple[str, ...] = ("schedule", "suspend", "labels", "protect")
+# Changeable on the Hub without replacing the job (protect is ours alone, kept in a label; `on` is the
+# job's webhook, which the Hub updates in place).
+IN_PLACE_FIELDS: tuple[str, ...] = ("schedule", "suspend", "labels", "protect", "on")
 # Where the job lives rather than what it is.
 IDENTITY_FIELDS: tuple[str, ...] = ("name", "namespace")
 

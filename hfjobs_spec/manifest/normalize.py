@@ -10,7 +10,9 @@ from hfjobs_spec.manifest.model import (
     DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_UV_IMAGE,
     HF_TOKEN_REFERENCE,
+    HubTrigger,
     JobSpec,
+    NetworkSpec,
     ScriptSpec,
     SecretKind,
     SecretRef,
@@ -59,8 +61,24 @@ def to_job_spec(data: dict[str, Any], *, namespace: str | None, scripts: ScriptR
         source=source,
         import_id=data.get("import", {}).get("id"),
         import_name=data.get("import", {}).get("name"),
+        network=_network(data.get("network")),
+        on_hub=_hub_trigger(data.get("on")),
         previous_names=tuple(data.get("previous_names", ())),
     )
+
+
+def _network(network: dict[str, Any] | None) -> NetworkSpec | None:
+    if network is None:
+        return None
+    return NetworkSpec(group=network["group"], aliases=tuple(sorted(network.get("aliases", ()))))
+
+
+def _hub_trigger(on: dict[str, Any] | None) -> HubTrigger | None:
+    if on is None:
+        return None
+    hub = on["hub"]
+    watched = tuple(sorted({(item["type"], item["name"]) for item in hub["watched"]}))
+    return HubTrigger(watched=watched, domains=tuple(sorted(set(hub.get("domains", ("repo", "discussion"))))))
 
 
 SPACE_PREFIXES = ("https://huggingface.co/spaces/", "https://hf.co/spaces/", "huggingface.co/spaces/",

@@ -10,7 +10,7 @@ import copy
 import json
 from typing import Any
 
-from hfjobs_spec import labels
+from hfjobs_spec import labels, network
 from hfjobs_spec.flavors import FLAVORS
 from hfjobs_spec.schedules import NAMED_SCHEDULES
 from hfjobs_spec.volumes import REPO_ID_PATTERN, VOLUME_TYPES
@@ -33,6 +33,16 @@ MAX_ATTEMPTS = 10
 MAX_TIMEOUT_SECONDS = 7 * 86_400
 TIMEOUT_TOO_LONG = f"must be at most 7d ({MAX_TIMEOUT_SECONDS:,} seconds)"
 
+# The Hub's rules for network groups: hfjobs_spec/network.py, shared with localhub.
+NETWORK_NAME_PATTERN = network.NETWORK_NAME_PATTERN
+NETWORK_GROUP_MAX_LENGTH = network.GROUP_MAX_LENGTH
+NETWORK_ALIAS_MAX_LENGTH = network.ALIAS_MAX_LENGTH
+# What a webhook can watch (huggingface_hub 2.4 `WebhookWatchedItem`) and the event domains it listens to.
+WATCHED_TYPES = ("dataset", "model", "space", "bucket", "user", "org")
+WEBHOOK_DOMAINS = ("repo", "discussion")
+WATCHED_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$"
+MAX_WATCHED = 100
+
 _PORT: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
 _STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
@@ -53,6 +63,55 @@ _VOLUME: dict[str, Any] = {
         "path": {"type": "string", "minLength": 1,
                  "description": "Mount only this sub-folder of the source."},
     },
+}
+
+_NETWORK: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["group"],
+    "properties": {
+        "group": {"type": "string", "pattern": NETWORK_NAME_PATTERN, "maxLength": NETWORK_GROUP_MAX_LENGTH,
+                  "description": "The group to join: lowercase letters, digits and '-', at most 46 characters."},
+        "aliases": {"type": "array", "uniqueItems": True,
+                    "items": {"type": "string", "pattern": NETWORK_NAME_PATTERN,
+                              "maxLength": NETWORK_ALIAS_MAX_LENGTH},
+                    "description": "Names this job answers to in the group (at `${HF_NETWORK_GROUP_PREFIX}<alias>`): "
+                    "lowercase letters, digits and '-', at most 34 characters each."},
+    },
+    "description": "One-shot jobs only: join a network group. Jobs of the namespace in the same group reach "
+    "each other on every port (`$HF_NETWORK_GROUP_HOSTNAME`). The Hub refuses it on scheduled jobs.",
+}
+_WATCHED: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["type", "name"],
+    "properties": {
+        "type": {"enum": list(WATCHED_TYPES), "description": "What kind of thing to watch."},
+        "name": {"type": "string", "pattern": WATCHED_NAME_PATTERN, "maxLength": 200,
+                 "description": "A repository id (`owner/name`), or a user or organization name."},
+    },
+}
+_ON: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["hub"],
+    "properties": {
+        "hub": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["watched"],
+            "properties": {
+                "watched": {"type": "array", "items": _WATCHED, "minItems": 1, "maxItems": MAX_WATCHED,
+                            "description": "The repositories, users and organizations whose changes start the job."},
+                "domains": {"type": "array", "items": {"enum": list(WEBHOOK_DOMAINS)}, "minItems": 1,
+                            "uniqueItems": True,
+                            "description": "Which events: `repo` (commits, tags, settings), `discussion` "
+                            "(discussions, pull requests, comments). Default: both."},
+            },
+        },
+    },
+    "description": "One-shot jobs only: also run this job whenever the watched things change on the Hub. Apply "
+    "keeps one Hub webhook per job that starts it, with the job's secrets.",
 }
 
 JOB_PROPERTIES: dict[str, Any] = {
@@ -165,6 +224,8 @@ JOB_PROPERTIES: dict[str, Any] = {
     },
     "expose": {"type": "array", "items": _PORT, "uniqueItems": True,
                "description": "Ports behind the authenticated proxy."},
+    "network": _NETWORK,
+    "on": _ON,
     "expose_public": {
         "type": "array",
         "items": _PORT,
@@ -174,6 +235,8 @@ JOB_PROPERTIES: dict[str, Any] = {
 }
 
 SCRIPT_ONLY_FIELDS = ("script_args", "dependencies", "python")
+# Fields the Hub (or this tool) accepts on one-shot jobs only; refused next to `schedule`.
+ONE_SHOT_ONLY_FIELDS = ("network", "on")
 SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
 # `namespace` has its own place in the project file (top level and per environment); as a default too, a
 # project-wide default would silently beat the environment's namespace.

@@ -134,6 +134,7 @@ def semantic_issues(doc: Located, scripts: ScriptReader) -> list[ManifestIssue]:
     found += _label_checks(data)
     found += _volume_checks(data)
     found += _port_checks(data)
+    found += _one_shot_checks(data)
     return [_issue(doc, path, message, key) for path, message, key in found]
 
 
@@ -198,6 +199,26 @@ def _port_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
         for index, port in enumerate(data.get("expose_public", []))
         if port in private
     ]
+
+
+def _one_shot_checks(data: dict[str, Any]) -> list[tuple[Path_, str, bool]]:
+    """`network` and `on` belong to one-shot jobs: the Hub takes no network group for a scheduled job, and a
+    webhook re-runs a job run (its `job_id`), which a scheduled job is not."""
+    found: list[tuple[Path_, str, bool]] = []
+    if "schedule" in data:
+        if "network" in data:
+            found.append((("network",), "network groups are for one-shot jobs only: the Hub refuses them on "
+                                        "scheduled jobs (remove `network` or `schedule`)", True))
+        if "on" in data:
+            found.append((("on",), "`on: hub:` is for one-shot jobs only: a Hub webhook re-runs a job run, not "
+                                   "a scheduled job (remove `on` or `schedule`)", True))
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(data.get("on", {}).get("hub", {}).get("watched", [])):
+        key = (item["type"], item["name"])
+        if key in seen:
+            found.append((("on", "hub", "watched", index), f"{item['type']} {item['name']!r} is listed twice", False))
+        seen.add(key)
+    return found
 
 
 def _issue(doc: Located, path: Path_, message: str, key: bool) -> ManifestIssue:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hfjobs_spec.output.markdown import MAX_CHARS, RunContext, fence, inline, marker, truncate
 from hfjobs_spec.output.plan_text import expand, summary_line, value_text
+from hfjobs_spec.output.plan_webhook import webhook_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 __all__ = ["MAX_CHARS", "RunContext", "plan_marker", "render_plan_error_markdown", "render_plan_markdown",
@@ -143,7 +144,9 @@ def _field_line(diff: FieldDiff) -> str:
 
 
 def _details(change: Change) -> str:
-    body = "\n".join(_field_line(d) for d in expand(change.fields)) or "  (no field changes)"
+    lines = [_field_line(d) for d in expand(change.fields)]
+    lines += webhook_lines(change, _field_line, "", {"create": "+", "update": "!", "delete": "-"})
+    body = "\n".join(lines) or "  (no field changes)"
     blocked = f"\n\n⛔ **Blocked:** {inline(change.blocked)}" if change.blocked else ""
     ids = f" · live: {', '.join(f'`{i}`' for i in change.live_ids)}" if change.live_ids else ""
     ids += f" · moved from `{change.moved_from}`" if change.moved_from else ""

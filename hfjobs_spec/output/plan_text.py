@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hfjobs_spec.output.plan_webhook import webhook_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
 SYMBOLS = {"create": "+", "import": "<=", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
@@ -67,6 +68,7 @@ def change_block(change: Change, color: bool, plan: Plan | None = None) -> list[
     for diff in expand(change.fields):
         mark, text = field_line(diff)
         lines.append(f"      {mark} {text}")
+    lines += webhook_lines(change, lambda diff: " ".join(field_line(diff)), "      ")
     lines.append("    }")
     if change.blocked:
         lines.append(_style(f"    ! blocked: {change.blocked}", "delete", color))

@@ -22,6 +22,9 @@ def render_status(rows: Sequence[StatusRow]) -> str:
     table = [COLUMNS]
     for row in rows:
         schedule = "-" if row.schedule is None else row.schedule + (" (suspended)" if row.suspended else "")
+        if row.webhook is not None:  # an `on: hub:` job: what starts it
+            count = len(row.webhook.watched)
+            schedule = f"on hub: {count} watched" + (" (webhook disabled)" if row.webhook.disabled else "")
         table.append((row.name, row.kind, row.namespace, schedule, _when(row.next_run_at), _when(row.last_run_at),
                       row.last_run_stage or "-", row.sync, row.url or "-"))
     widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]

@@ -22,6 +22,7 @@ from hfjobs_spec.reconcile.fields import protect_label_block, removal_fields
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState, desired_digest, is_owned, live_digest, owned_state
 from hfjobs_spec.reconcile.plan import Change, Operation, Plan
 from hfjobs_spec.reconcile.translate import live_view
+from hfjobs_spec.reconcile.webhooks import destroy_webhooks
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,15 @@ def plan_destroy(live: LiveState, options: DiffOptions) -> DestroyPlan:
             changes.append(Change(run.labels[L.MANIFEST_NAME], "job", "update",
                                   f"destroy: run {run.id} ({run.stage}) leaves the project's listing; it stays on "
                                   "the Hub as history", run.namespace, live_ids=(run.id,), operations=retiring))
+    owned = owned_state(live, options)
+    changes += destroy_webhooks(owned, options)
     plan = Plan(
         project=options.project,
         environment=options.environment,
         namespaces=tuple(sorted(live.namespaces)),
         changes=tuple(sorted(changes, key=lambda change: change.sort_key)),
         desired_digest=desired_digest((), options),
-        live_digest=live_digest(owned_state(live, options)),
+        live_digest=live_digest(owned),
         options=options.requested,
     )
     return DestroyPlan(plan, sum(1 for run in runs if not run.active))

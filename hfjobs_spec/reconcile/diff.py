@@ -40,6 +40,7 @@ from hfjobs_spec.reconcile.live import (
 from hfjobs_spec.reconcile.plan import Change, Conflict, FieldDiff, Operation, Plan
 from hfjobs_spec.reconcile.renames import finish, take_over
 from hfjobs_spec.reconcile.translate import applied_marker, comparable_labels, hub_labels, labels_with_marker, live_view
+from hfjobs_spec.reconcile.webhooks import attach_webhooks
 
 
 @dataclass
@@ -92,7 +93,8 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
         for run in runs_by_name[name]:
             if run.active:
                 _plan_removed_run(builder, run, "not declared any more: cancel the active run")
-    changes = sorted(finish(builder.changes, renames, options.project, options.environment_label),
+    finished = finish(builder.changes, renames, options.project, options.environment_label)
+    changes = sorted(attach_webhooks(finished, desired, owned, options, runs_by_name),
                      key=lambda change: change.sort_key)
     if not desired and not options.targets and not options.allow_empty:
         deleting = [c for c in changes if c.action == "delete"]

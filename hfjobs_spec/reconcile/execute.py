@@ -24,6 +24,7 @@ from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 from hfjobs_spec.reconcile.plan import Change, Operation
 from hfjobs_spec.reconcile.secrets import resolve_secrets
 from hfjobs_spec.reconcile.translate import labels_with_marker, to_request
+from hfjobs_spec.reconcile.webhook_ops import WEBHOOK_OPERATIONS, perform_webhook
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,16 @@ class Executor:
 
     def _apply(self, change: Change) -> ChangeResult:
         created: list[str] = []
+        started: str | None = None  # the run this change started: what its webhook re-runs
         try:
             for operation in change.operations:
-                new_id = self._perform(change, operation)
+                if operation.kind in WEBHOOK_OPERATIONS:
+                    new_id = perform_webhook(self.backend, operation, self.specs.get(change.name),
+                                             project=self.project, environment=self.environment,
+                                             environ=self.environ, token=self._token, started=started)
+                else:
+                    new_id = self._perform(change, operation)
+                    started = new_id if operation.kind == "run" else started
                 if new_id:
                     created.append(new_id)
         except HfJobsSpecError as exc:

@@ -22,6 +22,7 @@ from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.manifest.model import JobKind
 from hfjobs_spec.manifest.schema import NAME_MAX_LENGTH, NAME_PATTERN
 from hfjobs_spec.reconcile.export_document import ExportedJob, carries_inline_script, job_kind, recover_url_script
+from hfjobs_spec.reconcile.live import FOREIGN_INITIATORS
 
 _NAME_RE = re.compile(NAME_PATTERN)
 LiveJob = LiveScheduledJob | LiveRun
@@ -133,7 +134,7 @@ def latest_runs(runs: Sequence[LiveRun]) -> dict[str, LiveRun]:
     latest: dict[str, LiveRun] = {}
     for run in runs:
         name = run.labels.get(L.HUB_NAME)
-        if name is None or run.initiator_type == "scheduled-job" or L.LOCK in run.labels:
+        if name is None or run.initiator_type in FOREIGN_INITIATORS or L.LOCK in run.labels:
             continue
         if name not in latest or _age(run) > _age(latest[name]):
             latest[name] = run
@@ -158,6 +159,8 @@ def _left_out(job: LiveJob, declared: Declared, prefixes: tuple[str, ...], lates
     if isinstance(job, LiveRun):
         if job.initiator_type == "scheduled-job":
             return "started by a scheduled job (it belongs to that job)"
+        if job.initiator_type in FOREIGN_INITIATORS:
+            return f"started by a {job.initiator_type} (it belongs to what started it)"
         newest = latest.get(labels.get(L.HUB_NAME, ""))
         if newest is not None and newest is not job:
             if L.MANAGED_BY in newest.labels:

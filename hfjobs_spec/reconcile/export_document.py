@@ -132,6 +132,11 @@ def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | 
     put("volumes", [_volume(v) for v in sorted(spec.volumes, key=lambda v: v.mount_path)], [])
     put("expose", sorted(spec.expose), [])
     put("expose_public", sorted(spec.expose_public), [])
+    if spec.network is not None:
+        network: dict[str, Any] = {"group": spec.network.group}
+        if spec.network.aliases:
+            network["aliases"] = sorted(spec.network.aliases)
+        doc["network"] = network
     doc["import"] = {"id": Quoted(job.id)}
     comments["import"] = "adopts this job at the next apply (same id, history kept); remove it after that apply"
     return ExportedJob(name=name, kind=job_kind(job), source_id=job.id, namespace=job.namespace,

@@ -69,7 +69,8 @@ def protect_label_block(labels: Mapping[str, str]) -> str | None:
 def label_fields(wanted: Mapping[str, str], live: Mapping[str, str]) -> list[FieldDiff]:
     current = comparable_labels(live)
     fields = []
-    for key in sorted((set(wanted) | set(current)) - {L.SPEC_HASH}):  # the hash shows as field diffs instead
+    # The hash shows as field diffs instead; the webhook label as the webhook's own change (reconcile.webhooks).
+    for key in sorted((set(wanted) | set(current)) - {L.SPEC_HASH, L.WEBHOOK}):
         if wanted.get(key) != current.get(key):
             name = "protect" if key == L.PROTECT else f"labels.{key}"
             fields.append(FieldDiff(name, current.get(key), wanted.get(key)))

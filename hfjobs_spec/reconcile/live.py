@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hfjobs_spec import labels as L
-from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
+from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob, LiveWebhook
 from hfjobs_spec.manifest.model import JobSpec, spec_hash
 from hfjobs_spec.reconcile.plan import PlanOptions
 from hfjobs_spec.reconcile.translate import comparable_labels
+from hfjobs_spec.reconcile.webhook_marker import parse_marker
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class LiveState:
     namespaces: tuple[str, ...] = ()
     all_scheduled: tuple[LiveScheduledJob, ...] = ()
     named_runs: tuple[LiveRun, ...] = ()
+    # The token user's webhooks, read only when the project declares `on: hub:` or owns one.
+    webhooks: tuple[LiveWebhook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,17 +76,28 @@ def is_revision_run(run: LiveRun, options: DiffOptions) -> bool:
 
     Only these count as a revision's run, and only these are ever cancelled or retired by apply.
     """
-    return (is_owned(run.labels, options) and run.initiator_type != "scheduled-job"
+    return (is_owned(run.labels, options) and run.initiator_type not in FOREIGN_INITIATORS
             and not started_by_hand(run.labels))
 
 
 def owned_state(live: LiveState, options: DiffOptions) -> LiveState:
-    """Only what this project and environment own; runs started by a schedule or by hand are excluded."""
+    """Only what this project and environment own; runs started by a schedule, a webhook or by hand are excluded."""
     return LiveState(
         scheduled=tuple(job for job in live.scheduled if is_owned(job.labels, options)),
         runs=tuple(run for run in live.runs if is_revision_run(run, options)),
         namespaces=live.namespaces,
+        webhooks=tuple(hook for hook in live.webhooks if owns_webhook(hook, options)),
     )
+
+
+# Runs started by the Hub rather than by apply: by a schedule, or by a webhook re-running a run's spec
+# (it copies the run's labels). They belong to what started them and are never cancelled as duplicates.
+FOREIGN_INITIATORS = frozenset({"scheduled-job", "webhook"})
+
+
+def owns_webhook(hook: LiveWebhook, options: DiffOptions) -> bool:
+    marker = parse_marker(hook.marker)
+    return marker is not None and (marker.project, marker.environment) == (options.project, options.environment_label)
 
 
 def is_unmanaged(labels: Mapping[str, str]) -> bool:
@@ -110,4 +124,9 @@ def live_digest(owned: LiveState) -> str:
         {"id": r.id, "namespace": r.namespace, "labels": comparable_labels(r.labels), "active": r.active}
         for r in sorted(owned.runs, key=lambda r: r.id)
     ]
-    return spec_hash({"scheduled": scheduled, "runs": runs})
+    data: dict[str, object] = {"scheduled": scheduled, "runs": runs}
+    if owned.webhooks:  # only then: the digest of a project without webhooks stays as it was
+        data["webhooks"] = [{"id": w.id, "watched": [list(item) for item in w.watched], "domains": list(w.domains),
+                             "disabled": w.disabled, "marker": w.marker}
+                            for w in sorted(owned.webhooks, key=lambda w: w.id)]
+    return spec_hash(data)

@@ -19,6 +19,7 @@ ACTIONS: tuple[Action, ...] = ("delete", "replace", "create", "import", "update"
 OperationKind = Literal[
     "create_scheduled", "delete_scheduled", "reschedule", "suspend", "resume", "relabel_scheduled",
     "run", "cancel", "relabel_run", "import_scheduled", "import_run",
+    "create_webhook", "update_webhook", "enable_webhook", "delete_webhook",
 ]
 OPERATION_KINDS: tuple[OperationKind, ...] = typing.get_args(OperationKind)
 FORMAT_VERSION = 2
@@ -43,6 +44,10 @@ class Operation:
     target: str | None = None
     schedule: str | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    # Webhook operations: the run the webhook starts (None: the run this change starts) and the secret
+    # names to remove from it.
+    job: str | None = None
+    unset_secrets: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "namespace": self.namespace}
@@ -52,12 +57,44 @@ class Operation:
             data["schedule"] = self.schedule
         if self.labels:
             data["labels"] = dict(self.labels)
+        if self.job is not None:
+            data["job"] = self.job
+        if self.unset_secrets:
+            data["unset_secrets"] = list(self.unset_secrets)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Operation:
         return cls(kind=data["kind"], namespace=data["namespace"], target=data.get("target"),
-                   schedule=data.get("schedule"), labels=tuple(sorted(data.get("labels", {}).items())))
+                   schedule=data.get("schedule"), labels=tuple(sorted(data.get("labels", {}).items())),
+                   job=data.get("job"), unset_secrets=tuple(data.get("unset_secrets", ())))
+
+
+@dataclass(frozen=True)
+class WebhookChange:
+    """What happens to the Hub webhook that starts a job (`on: hub:`): a sub-resource of its change."""
+
+    action: Literal["create", "update", "delete"]
+    reason: str
+    live_ids: tuple[str, ...] = ()
+    fields: tuple[FieldDiff, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "reason": self.reason, "live_ids": list(self.live_ids),
+                "fields": [_field_dict(f) for f in self.fields]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookChange:
+        return cls(action=data["action"], reason=data["reason"], live_ids=tuple(data["live_ids"]),
+                   fields=tuple(_field(f) for f in data["fields"]))
+
+
+def _field_dict(f: FieldDiff) -> dict[str, Any]:
+    return {"field": f.field, "old": f.old, "new": f.new, "forces_replacement": f.forces_replacement}
+
+
+def _field(data: dict[str, Any]) -> FieldDiff:
+    return FieldDiff(data["field"], data["old"], data["new"], data["forces_replacement"])
 
 
 @dataclass(frozen=True)
@@ -73,6 +110,7 @@ class Change:
     live_ids: tuple[str, ...] = ()
     operations: tuple[Operation, ...] = ()
     blocked: str | None = None
+    webhook: WebhookChange | None = None
     # The manifest name the job had on the Hub, when this change renames it in place (`previous_names`).
     moved_from: str | None = None
 
@@ -96,6 +134,8 @@ class Change:
         }
         if self.blocked is not None:
             data["blocked"] = self.blocked
+        if self.webhook is not None:
+            data["webhook"] = self.webhook.to_dict()
         if self.moved_from is not None:
             data["moved_from"] = self.moved_from
         return data
@@ -112,6 +152,7 @@ class Change:
             live_ids=tuple(data["live_ids"]),
             operations=tuple(Operation.from_dict(op) for op in data["operations"]),
             blocked=data.get("blocked"),
+            webhook=WebhookChange.from_dict(data["webhook"]) if data.get("webhook") else None,
             moved_from=data.get("moved_from"),
         )
 

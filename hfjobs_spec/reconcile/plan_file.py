@@ -36,6 +36,8 @@ _OPERATION = {
         "target": _STRING,
         "schedule": _STRING,
         "labels": {"type": "object", "additionalProperties": _STRING},
+        "job": _STRING,
+        "unset_secrets": _STRINGS,
     },
 }
 _FIELD = {
@@ -43,6 +45,17 @@ _FIELD = {
     "additionalProperties": False,
     "required": ["field", "old", "new", "forces_replacement"],
     "properties": {"field": _STRING, "old": {}, "new": {}, "forces_replacement": {"type": "boolean"}},
+}
+_WEBHOOK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["action", "reason", "live_ids", "fields"],
+    "properties": {
+        "action": {"enum": ["create", "update", "delete"]},
+        "reason": _STRING,
+        "live_ids": _STRINGS,
+        "fields": {"type": "array", "items": _FIELD},
+    },
 }
 _CHANGE = {
     "type": "object",
@@ -58,6 +71,7 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
+        "webhook": _WEBHOOK,
         "moved_from": _STRING,
     },
 }

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.errors import HubNotFoundError
-from hfjobs_spec.hub.model import LiveRun
+from hfjobs_spec.hub.model import LiveRun, LiveWebhook
 from hfjobs_spec.hub.port import HubBackend
-from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned, is_revision_run
+from hfjobs_spec.reconcile.live import DiffOptions, LiveState, is_owned, is_revision_run, owns_webhook
 from hfjobs_spec.reconcile.plan import Plan
+from hfjobs_spec.reconcile.webhook_marker import parse_marker
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class StatusRow:
     last_run_at: datetime | None
     url: str | None
     sync: str  # "in sync", or the pending plan action, or "unknown"
+    webhook: LiveWebhook | None = None  # the managed webhook that starts the job (`on: hub:`)
 
 
 def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan: Plan | None) -> list[StatusRow]:
@@ -53,11 +55,16 @@ def status_rows(live: LiveState, options: DiffOptions, backend: HubBackend, plan
             name = run.labels[L.MANIFEST_NAME]
             if name not in latest or _newer(run, latest[name]):
                 latest[name] = run
+    hooks = {}
+    for hook in sorted(live.webhooks, key=lambda h: h.id, reverse=True):  # the first one wins, as in plan
+        marker = parse_marker(hook.marker) if owns_webhook(hook, options) else None
+        if marker is not None:
+            hooks[marker.name] = hook
     for name, run in latest.items():
         rows.append(StatusRow(
             name=name, kind="job", namespace=run.namespace, id=run.id, schedule=None, suspended=None,
             next_run_at=None, last_run_id=run.id, last_run_stage=run.stage, last_run_at=run.created_at, url=run.url,
-            sync=_sync(name, pending, plan),
+            sync=_sync(name, pending, plan), webhook=hooks.get(name),
         ))
     return sorted(rows, key=lambda row: (row.name, row.kind, row.id))
 
@@ -89,10 +96,14 @@ def rows_as_dicts(rows: Sequence[StatusRow]) -> list[dict[str, object]]:
     def iso(value: datetime | None) -> str | None:
         return value.isoformat().replace("+00:00", "Z") if value else None
 
+    def webhook(hook: LiveWebhook) -> dict[str, object]:
+        return {"id": hook.id, "watched": [{"type": k, "name": n} for k, n in hook.watched],
+                "domains": list(hook.domains), "disabled": hook.disabled}
+
     return [
         {"name": r.name, "kind": r.kind, "namespace": r.namespace, "id": r.id, "schedule": r.schedule,
          "suspended": r.suspended, "next_run_at": iso(r.next_run_at), "last_run": {
              "id": r.last_run_id, "stage": r.last_run_stage, "at": iso(r.last_run_at), "url": r.url,
-         } if r.last_run_id else None, "sync": r.sync}
+         } if r.last_run_id else None, "sync": r.sync, **({"webhook": webhook(r.webhook)} if r.webhook else {})}
         for r in rows
     ]

@@ -61,6 +61,8 @@ def hub_labels(spec: JobSpec, project: str, environment: str) -> dict[str, str]:
     })
     if spec.protect:
         result[L.PROTECT] = "true"
+    if spec.on_hub is not None:
+        result[L.WEBHOOK] = "true"
     return result
 
 
@@ -92,6 +94,7 @@ def to_request(spec: JobSpec, labels: Mapping[str, str], secrets: Mapping[str, S
         volumes=spec.volumes,
         expose=spec.expose,
         expose_public=spec.expose_public,
+        network=spec.network,
     )
 
 
@@ -124,6 +127,8 @@ def live_view(spec: LiveSpec, concurrency: bool | None = None) -> dict[str, Any]
         view["attempts"] = spec.attempts
     if concurrency is not None:
         view["concurrency"] = concurrency
+    if spec.network is not None:
+        view["network"] = spec.network.to_dict()
     view.update(_command_view(spec))
     return view
 

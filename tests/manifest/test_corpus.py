@@ -15,6 +15,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from hfjobs_spec.manifest.yaml_source import parse_documents
 from tests.manifest.helpers import EXAMPLES, REPO_ROOT, run_main
 
 INVALID = EXAMPLES / "invalid"
@@ -145,11 +146,11 @@ def test_valid_corpus_renders_the_same_bytes_every_time(fmt: str) -> None:
 
 
 def _documents(folder: Path) -> list[tuple[str, object]]:
+    """The documents as an editor reads them: YAML 1.2 keys, so `on:` is the text "on", not True."""
     found = []
     for file in sorted(folder.rglob("*.y*ml")):
-        for index, document in enumerate(yaml.safe_load_all(file.read_text())):
-            if document is not None:
-                found.append((f"{file.relative_to(REPO_ROOT)}#{index}", document))
+        for index, document in enumerate(parse_documents(file.read_text(), file.name)):
+            found.append((f"{file.relative_to(REPO_ROOT)}#{index}", document.data))
     return found
 
 

@@ -9,6 +9,7 @@ without a Hub `name`, clashing names, names that are no manifest name), volumes,
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from hfjobs_spec.hub.fake import FakeHub
 from hfjobs_spec.hub.model import JobRequest, LiveRun, LiveScheduledJob, SecretValue
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.hub.retry import RetryingBackend
-from hfjobs_spec.manifest.model import DEFAULT_UV_IMAGE, VolumeSpec
+from hfjobs_spec.manifest.model import DEFAULT_UV_IMAGE, NetworkSpec, VolumeSpec
 from hfjobs_spec.manifest.project import ProjectOptions, load_project
 from hfjobs_spec.reconcile.live import DiffOptions
 
@@ -80,7 +81,11 @@ def live_state(draw: st.DrawFn) -> State:
     """Requests, each with its schedule settings (None: a one-shot run)."""
     schedules = st.fixed_dictionaries({"schedule": st.sampled_from(["@daily", "0 3 * * 1", "*/5 * * * *"]),
                                        "suspend": st.booleans(), "concurrency": st.booleans()})
-    return draw(st.lists(st.tuples(request(), st.one_of(st.none(), schedules)), min_size=1, max_size=5))
+    state = draw(st.lists(st.tuples(request(), st.one_of(st.none(), schedules)), min_size=1, max_size=5))
+    networks = st.one_of(st.none(), st.sampled_from([NetworkSpec("train"), NetworkSpec("train", ("master", "w1"))]))
+    # Network groups are for one-shot runs only (the Hub refuses them on scheduled jobs).
+    return [(dataclasses.replace(job, network=draw(networks)) if schedule is None else job, schedule)
+            for job, schedule in state]
 
 
 def make(backend: HubBackend, state: State) -> None:
@@ -103,7 +108,7 @@ def snapshot(backend: HubBackend) -> dict[str, Any]:
 def _spec(job: LiveScheduledJob | LiveRun) -> Any:
     spec = job.spec
     return (spec.image, spec.command, dict(spec.env), spec.secret_names, spec.flavor, spec.volumes, spec.expose,
-            spec.expose_public, spec.timeout, spec.attempts)
+            spec.expose_public, spec.timeout, spec.attempts, spec.network)
 
 
 def check_property(backend: HubBackend, root: Path, state: State) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "hfjobs_spec"
 # Lowest first: a module may import its own layer and those before it, never one after it.
 LAYERS = ("base", "manifest", "hub", "reconcile", "output", "commands", "cli", "github")
-BASE = {"errors", "labels", "flavors", "masking", "schedules", "stages", "volumes", "__init__"}
+BASE = {"errors", "labels", "flavors", "masking", "schedules", "stages", "volumes", "network", "__init__"}
 CLIENT_PACKAGES = ("huggingface_hub", "httpx2", "httpx")
 
 
