@@ -48,21 +48,33 @@ def validate(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--explain", is_flag=True,
+              help="Show where every field of every job came from instead of the jobs themselves.")
 @project_options
 @click.pass_context
-def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, project: ProjectArgs) -> None:
+def render(ctx: click.Context, /, paths: tuple[Path, ...], fmt: str, explain: bool, project: ProjectArgs) -> None:
     """Print the fully rendered, normalised jobs (secrets as references, never values).
 
     \b
     Examples:
       hfjobs-spec render -E prod
       hfjobs-spec render jobs/eval.yaml --var model=gpt2 --format json
+      hfjobs-spec render --explain jobs/sweep.yaml
     """
     from hfjobs_spec.commands import manifests
+
+    chosen = manifest_settings(globals_of(ctx), project, paths)
+    if explain:
+        from hfjobs_spec.output import explain as explained
+
+        specs, origins = manifests.explain_specs(chosen, os.environ)
+        click.echo(explained.json_output(specs, origins) if fmt == "json" else explained.text_output(specs, origins),
+                   nl=False)
+        return
     from hfjobs_spec.output import specs as output
 
-    _, specs = manifests.load_specs(manifest_settings(globals_of(ctx), project, paths), os.environ)
-    click.echo(output.json_output(specs) if fmt == "json" else output.yaml_output(specs), nl=False)
+    _, loaded = manifests.load_specs(chosen, os.environ)
+    click.echo(output.json_output(loaded) if fmt == "json" else output.yaml_output(loaded), nl=False)
 
 
 @cli.command()

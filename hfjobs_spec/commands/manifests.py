@@ -9,6 +9,7 @@ from pathlib import Path
 from hfjobs_spec.errors import ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests
 from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.manifest.origins import FieldOrigin
 from hfjobs_spec.manifest.project import Project, ProjectOptions, load_project
 from hfjobs_spec.masking import SecretMask
 
@@ -46,7 +47,7 @@ def validate(settings: ManifestSettings, environ: Mapping[str, str]) -> Validati
     except ManifestErrors as exc:
         return Validation(issues=exc.issues, files=(), jobs=0, root=project.root)
     return Validation(issues=result.issues, files=result.files, jobs=len(result.specs), root=project.root,
-                      warnings=import_warnings(result.specs))
+                      warnings=tuple(sorted({*import_warnings(result.specs), *result.warnings})))
 
 
 def import_warnings(specs: Sequence[JobSpec]) -> tuple[ManifestIssue, ...]:
@@ -80,8 +81,19 @@ def load_specs(settings: ManifestSettings, environ: Mapping[str, str]) -> tuple[
     return project, result.specs
 
 
-def _load(project: Project, settings: ManifestSettings, environ: Mapping[str, str]) -> LoadResult:
-    result = load_manifests(project, settings.paths, cwd=settings.project.cwd, environ=environ)
+def explain_specs(settings: ManifestSettings,
+                  environ: Mapping[str, str]) -> tuple[tuple[JobSpec, ...], Mapping[str, tuple[FieldOrigin, ...]]]:
+    """The valid specs and where each of their fields came from; raises `ManifestErrors` if anything is invalid."""
+    project = load_project(settings.project)
+    result = _load(project, settings, environ, explain=True)
+    if not result.ok:
+        raise ManifestErrors(result.issues)
+    return result.specs, result.origins
+
+
+def _load(project: Project, settings: ManifestSettings, environ: Mapping[str, str], *,
+          explain: bool = False) -> LoadResult:
+    result = load_manifests(project, settings.paths, cwd=settings.project.cwd, environ=environ, explain=explain)
     if settings.mask is not None:  # every secret the project names, even in a job that failed to load
         settings.mask.add_variables(environ, result.secret_names)
         settings.mask.add_variables(environ, (ref.source for spec in result.specs for ref in spec.secrets

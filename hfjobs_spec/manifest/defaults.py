@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from hfjobs_spec.manifest.project import DefaultsLayer
@@ -20,94 +21,91 @@ from hfjobs_spec.manifest.schema import (
     SCHEDULED_ONLY_FIELDS,
     SCRIPT_ONLY_FIELDS,
 )
-from hfjobs_spec.manifest.yaml_source import Located, Path_
+from hfjobs_spec.manifest.yaml_source import Located, Node, Path_
 
 MERGED_MAPPINGS = ("env", "labels", "secrets")
 _ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
 
 def apply_defaults(job: Located, layers: Sequence[DefaultsLayer]) -> Located:
-    """A new document: `job` over `layers`, with positions pointing at whichever file set each value."""
+    """A new document: `job` over `layers`, with every node recording which file and layer set it."""
     if not layers:
         return job
     data: dict[str, Any] = {}
     merged = Located(data=data, start=job.start)
     for layer in layers:
-        _overlay(merged, layer.located, layer.path)
-    _overlay(merged, job, ())
+        _overlay(merged, layer.located, layer.path, layer.name)
+    _overlay(merged, job, (), None)
     _drop_misfits(merged, job.data)
     return merged
 
 
-def _overlay(target: Located, source: Located, prefix: Path_) -> None:
+def inherited(layers: Sequence[DefaultsLayer]) -> Located:
+    """What the layers alone give a job (before any shape-based skipping): for comparisons."""
+    merged = Located(data={}, start=layers[0].located.start)
+    for layer in layers:
+        _overlay(merged, layer.located, layer.path, layer.name)
+    return merged
+
+
+def _overlay(target: Located, source: Located, prefix: Path_, layer: str | None) -> None:
+    """Lay `source.data[prefix]` over `target`; its nodes take `layer` (None: keep their own)."""
     values: Any = source.data
     for part in prefix:
         values = values[part]
     for key, value in values.items():
         # Only `secrets` has a list shorthand: `env: [A]` stays a list, for validation to refuse.
-        if key in MERGED_MAPPINGS and (isinstance(value, dict) or (key == "secrets" and _is_name_list(value))):
+        if key in MERGED_MAPPINGS and (isinstance(value, dict) or (key == "secrets" and is_name_list(value))):
             current = target.data.get(key)
-            target.data[key] = {**(current if isinstance(current, dict) else {}), **_as_mapping(value)}
-            for table_name in ("values", "keys"):
-                position = getattr(source, table_name).get((*prefix, key))
-                if position is not None:
-                    getattr(target, table_name)[(key,)] = position
-            _copy_children(target, source, (*prefix, key), (key,), value)
+            target.data[key] = {**(current if isinstance(current, dict) else {}), **as_mapping(value)}
+            own = source.nodes.get((*prefix, key))
+            if own is not None:
+                target.nodes[(key,)] = _relayered(own, layer)
+            _copy_children(target, source, (*prefix, key), (key,), value, layer)
         else:
             target.data[key] = value
-            _drop_positions(target, (key,))
-            _copy_positions(target, source, (*prefix, key), (key,))
+            target.drop((key,))
+            _copy_nodes(target, source, (*prefix, key), (key,), layer)
 
 
-def _is_name_list(value: Any) -> bool:
+def _relayered(node: Node, layer: str | None) -> Node:
+    return node if layer is None else replace(node, layer=layer)
+
+
+def is_name_list(value: Any) -> bool:
     """A well-formed `secrets: [A, B]`; anything else stays as written for validation to explain."""
     return (isinstance(value, list) and all(isinstance(item, str) and _ENV_NAME.fullmatch(item) for item in value)
             and len(set(value)) == len(value))
 
 
-def _as_mapping(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
+def as_mapping(value: dict[str, Any] | list[Any]) -> dict[str, Any]:
     """`secrets: [A, B]` is shorthand for `{A: $A, B: $B}`; merging needs one form."""
     if isinstance(value, dict):
         return dict(value)
     return {str(item): f"${item}" for item in value}
 
 
-def _copy_positions(target: Located, source: Located, old: Path_, new: Path_) -> None:
+def _copy_nodes(target: Located, source: Located, old: Path_, new: Path_, layer: str | None) -> None:
     depth = len(old)
-    for table_name in ("values", "keys", "scalar_text"):
-        table = getattr(source, table_name)
-        out = getattr(target, table_name)
-        for path, position in table.items():
-            if path[:depth] == old:
-                out[(*new, *path[depth:])] = position
-    for path in source.block_scalars:
-        if path[:depth] == old:
-            target.block_scalars.add((*new, *path[depth:]))
+    for path, node in source.subtree(old):
+        target.nodes[(*new, *path[depth:])] = _relayered(node, layer)
 
 
 def _copy_children(target: Located, source: Located, old: Path_, new: Path_,
-                   value: dict[str, Any] | list[Any]) -> None:
+                   value: dict[str, Any] | list[Any], layer: str | None) -> None:
     if isinstance(value, dict):
         for child in value:
             # What a lower layer said about this key (its position, its text as written) no longer holds.
-            _drop_positions(target, (*new, child))
-            _copy_positions(target, source, (*old, child), (*new, child))
+            target.drop((*new, child))
+            _copy_nodes(target, source, (*old, child), (*new, child), layer)
         return
     # A list of secret names has no per-key positions; point each name at its list entry.
     for index, item in enumerate(value):
-        position = source.values.get((*old, index))
-        _drop_positions(target, (*new, str(item)))
-        if position is not None:
-            target.values[(*new, str(item))] = position
-            target.keys[(*new, str(item))] = position
-
-
-def _drop_positions(target: Located, prefix: Path_) -> None:
-    depth = len(prefix)
-    for table in (target.values, target.keys, target.scalar_text):
-        for path in [p for p in table if p[:depth] == prefix]:
-            del table[path]
-    target.block_scalars -= {p for p in target.block_scalars if p[:depth] == prefix}
+        entry = source.nodes.get((*old, index))
+        target.drop((*new, str(item)))
+        if entry is not None and entry.value is not None:
+            target.nodes[(*new, str(item))] = _relayered(Node(value=entry.value, key=entry.value,
+                                                              layer=entry.layer), layer)
 
 
 def _drop_misfits(merged: Located, own: dict[str, Any]) -> None:
@@ -125,4 +123,4 @@ def _drop_misfits(merged: Located, own: dict[str, Any]) -> None:
     for key in misfits:
         if key in data:
             del data[key]
-            _drop_positions(merged, (key,))
+            merged.drop((key,))

@@ -5,6 +5,7 @@ Every file is processed and every problem collected, so one run reports all of t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,19 +14,32 @@ from typing import Any
 from hfjobs_spec.errors import ManifestIssue, ProjectError
 from hfjobs_spec.manifest.defaults import apply_defaults
 from hfjobs_spec.manifest.hygiene import leaf_issues
+from hfjobs_spec.manifest.matrix import default_name, expand
 from hfjobs_spec.manifest.model import JobSpec, SourceRef
 from hfjobs_spec.manifest.normalize import to_job_spec
+from hfjobs_spec.manifest.origins import FieldOrigin, explain, redundant_values
 from hfjobs_spec.manifest.project import Project, iter_manifest_files
 from hfjobs_spec.manifest.renames import cross_issues
 from hfjobs_spec.manifest.render import RenderContext, Renderer
 from hfjobs_spec.manifest.schema import job_schema
 from hfjobs_spec.manifest.schema_check import make_validator, schema_issues
-from hfjobs_spec.manifest.secret_refs import has_templates, referenced_names
+from hfjobs_spec.manifest.script_header import HeaderReader
+from hfjobs_spec.manifest.secret_refs import has_templates, is_template, referenced_names
 from hfjobs_spec.manifest.semantics import ScriptReader, semantic_issues
 from hfjobs_spec.manifest.tokens import safe_issue, safe_text
 from hfjobs_spec.manifest.yaml_source import Located, YamlError, parse_documents, read_text
 
 _VALIDATOR = make_validator(job_schema())
+
+
+@dataclass
+class _Extras:
+    """What a load collects besides specs and errors."""
+
+    explain: bool
+    headers: HeaderReader
+    warnings: list[ManifestIssue] = dataclasses.field(default_factory=list)
+    origins: dict[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,9 @@ class LoadResult:
     files: tuple[str, ...]
     # Every variable the project names under `secrets:` (valid jobs or not): their values are masked.
     secret_names: frozenset[str] = frozenset()
+    warnings: tuple[ManifestIssue, ...] = ()  # worth a look, never a failure
+    # With `explain=True`: every field of every valid job with where it came from, by job name.
+    origins: Mapping[str, tuple[FieldOrigin, ...]] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -44,8 +61,11 @@ class LoadResult:
 
 
 def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
-                   environ: Mapping[str, str]) -> LoadResult:
-    """Load the given files or folders (default: the project's jobs_dir) into canonical specs."""
+                   environ: Mapping[str, str], explain: bool = False) -> LoadResult:
+    """Load the given files or folders (default: the project's jobs_dir) into canonical specs.
+
+    `explain=True` also records where every field of every valid job came from (`origins`).
+    """
     issues: list[ManifestIssue] = []
     try:
         files = iter_manifest_files(project, paths, cwd, refused=issues)
@@ -55,8 +75,8 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     # When only some files are loaded, the rest of jobs_dir is read too: a secret of another job is
     # still a secret, and a template here must not be able to print it.
     others = _other_jobs(project, files, cwd) if paths else []
-    return _load_documents(project, documents, issues, environ, others,
-                           tuple(project.display(f) for f in files))
+    return _load_documents(project, documents, issues, environ, others, tuple(project.display(f) for f in files),
+                           explain)
 
 
 def load_texts(project: Project, texts: Sequence[tuple[str, str]], *, environ: Mapping[str, str]) -> LoadResult:
@@ -69,41 +89,45 @@ def load_texts(project: Project, texts: Sequence[tuple[str, str]], *, environ: M
             documents += parse_documents(text, display)
         except YamlError as exc:
             issues.append(exc.issue)
-    return _load_documents(project, documents, issues, environ, [], tuple(display for display, _ in texts))
+    return _load_documents(project, documents, issues, environ, [], tuple(display for display, _ in texts), False)
 
 
 def _load_documents(project: Project, documents: Sequence[Located], issues: list[ManifestIssue],
-                    environ: Mapping[str, str], others: Sequence[Located | None],
-                    files: tuple[str, ...]) -> LoadResult:
+                    environ: Mapping[str, str], others: Sequence[Located | None], files: tuple[str, ...],
+                    explain: bool) -> LoadResult:
     jobs = [_job_document(doc, project, issues) for doc in documents]
-    renderer = _renderer(project, environ, [*jobs, *others])
     scripts = ScriptReader(project.root)
+    extras = _Extras(explain, HeaderReader(scripts))
+    every_job = [*jobs, *others]
+    renderer = _renderer(project, environ, every_job, extras.headers.secret_names(every_job))
     specs: list[JobSpec] = []
     loaded: list[tuple[Located, JobSpec]] = []
     first_seen: dict[str, SourceRef] = {}
-    for job in jobs:
-        if job is None:
-            continue
-        name, spec = _load_document(job, project, renderer, scripts, issues)
-        if name is None:
-            continue
-        earlier = first_seen.get(name)
-        if earlier is not None:
-            position = job.position(("name",))
-            message = (f"{name!r} is already used by {earlier.file}:{earlier.line}; "
-                       "names must be unique in the project")
-            issues.append(ManifestIssue(position.file, position.line, position.column, "name", message))
-            continue
-        first_seen[name] = SourceRef(job.start.file, job.start.line)
-        if spec is not None:
-            specs.append(spec)
-            loaded.append((job, spec))
+    for doc in (doc for doc, job in zip(documents, jobs, strict=True) if job is not None):
+        for name, spec, job in _load_variants(doc, project, renderer, scripts, issues, extras):
+            if name is None:
+                continue
+            earlier = first_seen.get(name)
+            if earlier is not None:
+                position = job.position(("name",))
+                where = f" (matrix: {spec.source.combination})" if spec and spec.source and spec.source.matrix else ""
+                message = (f"{name!r}{where} is already used by {earlier.file}:{earlier.line}"
+                           f"{f' (matrix: {earlier.combination})' if earlier.matrix else ''}; "
+                           "names must be unique in the project")
+                issues.append(ManifestIssue(position.file, position.line, position.column, "name", message))
+                continue
+            first_seen[name] = spec.source if spec and spec.source else SourceRef(job.start.file, job.start.line)
+            if spec is not None:
+                specs.append(spec)
+                loaded.append((job, spec))
     issues += cross_issues(loaded, first_seen, project.foreign_prefixes)
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),
         files=files,
         secret_names=renderer.context.secret_names,
+        warnings=tuple(sorted({safe_issue(issue) for issue in extras.warnings})),
+        origins=extras.origins,
     )
 
 
@@ -124,13 +148,15 @@ def _job_document(doc: Located, project: Project, issues: list[ManifestIssue]) -
     return apply_defaults(doc, project.defaults)
 
 
-def _renderer(project: Project, environ: Mapping[str, str], jobs: Sequence[Located | None]) -> Renderer:
-    """A renderer whose env() refuses every name under a `secrets:` of the project and of `jobs`.
+def _renderer(project: Project, environ: Mapping[str, str], jobs: Sequence[Located | None],
+              header_names: frozenset[str] = frozenset()) -> Renderer:
+    """A renderer whose env() refuses every name under a `secrets:` of the project, of `jobs` and of
+    their scripts' headers (`header_names`).
 
     The names are collected before any template renders: first those written as they are, then
     those that only rendering tells (`${{ vars.wandb }}`), rendered with the first ones refused.
     """
-    static = set(project.secret_names)
+    static = set(project.secret_names) | header_names
     for job in jobs:
         if job is not None:
             static |= referenced_names(job.data.get("secrets"))
@@ -161,10 +187,63 @@ def _templated_secret_names(jobs: Sequence[Located | None], renderer: Renderer) 
     return frozenset(names)
 
 
-def _load_document(job: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
-                   issues: list[ManifestIssue]) -> tuple[str | None, JobSpec | None]:
-    """The job's name (if it has a valid one) and its spec (if the whole document is valid)."""
-    rendered, render_issues = _render(job, renderer)
+def _load_variants(doc: Located, project: Project, renderer: Renderer, scripts: ScriptReader,
+                   issues: list[ManifestIssue], extras: _Extras) -> list[tuple[str | None, JobSpec | None, Located]]:
+    """Each job of one document (one per combination of a matrix), with the name it claims."""
+    if "matrix" not in doc.data:
+        found: list[ManifestIssue] = []
+        name, spec, job = _load_document(doc, None, project, renderer, scripts, found, extras)
+        issues.extend(found)
+        return [(name, spec, job)]
+    matrix, matrix_issues = renderer.render_value(doc.data["matrix"], ("matrix",), doc)
+    if not matrix_issues:
+        variants, matrix_issues = expand(doc, matrix)
+    if matrix_issues:
+        issues.extend(matrix_issues)
+        return []
+    dimensions = tuple(key for key in matrix if key not in ("include", "exclude"))
+    loaded = []
+    per_variant: list[list[ManifestIssue]] = []
+    for variant in variants:
+        found = []
+        loaded.append(_load_document(variant.document, variant.combination, project, renderer, scripts, found,
+                                     extras, dimensions))
+        per_variant.append(found)
+    issues.extend(_tag_combinations(per_variant, [variant.label for variant in variants]))
+    return loaded
+
+
+def _tag_combinations(per_variant: list[list[ManifestIssue]], labels: list[str]) -> list[ManifestIssue]:
+    """An issue every combination has is reported once; the others say which combination failed."""
+    common = set.intersection(*(set(found) for found in per_variant)) if per_variant else set()
+    tagged = sorted(common)
+    for found, label in zip(per_variant, labels, strict=True):
+        tagged += [dataclasses.replace(issue, message=f"{issue.message} (matrix: {label})")
+                   for issue in found if issue not in common]
+    return tagged
+
+
+def _load_document(doc: Located, combination: Mapping[str, Any] | None, project: Project, renderer: Renderer,
+                   scripts: ScriptReader, issues: list[ManifestIssue], extras: _Extras,
+                   dimensions: tuple[str, ...] = ()) -> tuple[str | None, JobSpec | None, Located]:
+    """The job's name (if it has a valid one), its spec (if the whole document is valid), and the
+    document with every layer under it."""
+    extra = {"matrix": dict(combination)} if combination is not None else {}
+    job = apply_defaults(doc, project.defaults)
+    header = None
+    if "script" in job.data:
+        found_header = extras.headers.read(_render_field(job, renderer, "script", extra))
+        issues.extend(found_header.issues)
+        header = found_header.layer
+    layers = (*project.defaults, header) if header is not None else project.defaults
+    if header is not None:
+        job = apply_defaults(doc, layers)
+    extras.warnings += redundant_values(doc, layers)
+    default_named = (combination is not None and isinstance(job.data.get("name"), str)
+                     and not is_template(job.data["name"]))
+    if default_named:
+        job.data["name"] = default_name(job.data["name"], combination or {}, dimensions)
+    rendered, render_issues = _render(job, renderer, extra)
     issues.extend(render_issues)
     # Still check the rest of the document, but not the fields whose templates failed.
     broken = {issue.field for issue in render_issues}
@@ -173,16 +252,24 @@ def _load_document(job: Located, project: Project, renderer: Renderer, scripts: 
     # Semantic checks see only the fields that passed so far, so one run reports everything it can.
     broken_fields = {_top_field(issue.field) for issue in (*render_issues, *found)}
     sound = Located(data={k: v for k, v in rendered.data.items() if k not in broken_fields},
-                    start=rendered.start, values=rendered.values, keys=rendered.keys)
+                    start=rendered.start, nodes=rendered.nodes)
     found += semantic_issues(sound, scripts)
     issues.extend(found)
     name = rendered.data.get("name") if "name" not in broken_fields else None
     name = name if isinstance(name, str) else None
     if found or render_issues:
-        return name, None
-    spec = to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts,
-                       source=SourceRef(job.start.file, job.start.line), written=rendered.scalar_text)
-    return name, spec
+        return name, None, rendered
+    source = SourceRef(doc.start.file, doc.start.line,
+                       tuple((key, _shown(value)) for key, value in (combination or {}).items()))
+    spec = to_job_spec(rendered.data, namespace=project.namespace, scripts=scripts, source=source,
+                       written=rendered.written_text())
+    if extras.explain:
+        extras.origins[spec.name] = explain(spec, job, rendered, project, default_named)
+    return name, spec, rendered
+
+
+def _shown(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _top_field(field: str) -> str:
@@ -190,23 +277,25 @@ def _top_field(field: str) -> str:
     return field.split(".", 1)[0].split("[", 1)[0]
 
 
-def _render(doc: Located, renderer: Renderer) -> tuple[Located, list[ManifestIssue]]:
+def _render(doc: Located, renderer: Renderer,
+            matrix: Mapping[str, Any] | None = None) -> tuple[Located, list[ManifestIssue]]:
     """Render `name` first so every other field can use `{{ name }}`."""
-    extra, issues = _render_name(doc, renderer)
+    extra, issues = _render_name(doc, renderer, matrix or {})
     rendered, more = renderer.render(doc, extra)
     return rendered, issues + more
 
 
-def _render_name(doc: Located, renderer: Renderer) -> tuple[dict[str, Any], list[ManifestIssue]]:
+def _render_name(doc: Located, renderer: Renderer,
+                 matrix: Mapping[str, Any]) -> tuple[dict[str, Any], list[ManifestIssue]]:
     if "name" not in doc.data:
-        return {}, []
-    name, issues = renderer.render_value(doc.data["name"], ("name",), doc)
-    return {"name": name}, issues
+        return dict(matrix), []
+    name, issues = renderer.render_value(doc.data["name"], ("name",), doc, matrix)
+    return {**matrix, "name": name}, issues
 
 
-def _render_field(doc: Located, renderer: Renderer, key: str) -> Any:
+def _render_field(doc: Located, renderer: Renderer, key: str, matrix: Mapping[str, Any] | None = None) -> Any:
     """Just `doc.data[key]`, rendered (any errors are reported when the whole document is)."""
-    extra, _ = _render_name(doc, renderer)
+    extra, _ = _render_name(doc, renderer, matrix or {})
     rendered, _ = renderer.render_value(doc.data.get(key), (key,), doc, extra)
     return rendered
 

@@ -114,6 +114,12 @@ class SourceRef:
 
     file: str
     line: int
+    # The combination of a matrix manifest's job, as text: (("model", "gpt2"), ("lr", "1e-4")).
+    matrix: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def combination(self) -> str:
+        return ", ".join(f"{key}={value}" for key, value in self.matrix)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from hfjobs_spec.manifest.schema import project_schema
 from hfjobs_spec.manifest.schema_check import did_you_mean, make_validator, schema_issues
 from hfjobs_spec.manifest.secret_refs import referenced_names
 from hfjobs_spec.manifest.tokens import printable, redact, safe_issue, safe_text
+from hfjobs_spec.manifest.var_origins import var_origins, where
 from hfjobs_spec.manifest.yaml_source import (
     Located,
     Path_,
@@ -47,6 +48,7 @@ class DefaultsLayer:
 
     located: Located
     path: Path_
+    name: str = "project defaults"  # the origin `render --explain` names for its values
 
     @property
     def values(self) -> Mapping[str, Any]:
@@ -76,6 +78,10 @@ class Project:
     foreign_prefixes: tuple[str, ...] = labels.FOREIGN_PREFIXES
     # Every variable named under `secrets:` in the project's defaults, in every environment.
     secret_names: frozenset[str] = frozenset()
+    # Where each variable (a path under `vars`) was last set, lowest layer first: (path, origin, where).
+    var_origins: tuple[tuple[Path_, str, str], ...] = field(default=(), compare=False, repr=False)
+    # Where `namespace` came from: (origin, where); ("", "") when none is set.
+    namespace_origin: tuple[str, str] = field(default=("", ""), compare=False, repr=False)
     # Resolving a path costs a system call per component, and each file is shown several times.
     _displays: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -135,6 +141,8 @@ def _load_project(options: ProjectOptions) -> Project:
     layers = [DefaultsLayer(located, ("defaults",))] if "defaults" in data else []
     namespace = data.get("namespace")
     variables = copy.deepcopy(data.get("vars", {}))
+    origins = var_origins(data.get("vars", {}), "project vars", located, ("vars",))
+    namespace_origin = ("project namespace", where(located, ("namespace",))) if namespace else ("", "")
     name = options.environment
     if name == labels.DEFAULT_ENVIRONMENT:
         raise ProjectError(f"-E {name}: {name!r} is reserved for jobs applied without -E; leave out -E to "
@@ -149,13 +157,23 @@ def _load_project(options: ProjectOptions) -> Project:
             )
         chosen = environments[name]
         namespace = chosen.get("namespace", namespace)
+        if "namespace" in chosen:
+            namespace_origin = (f"environment {name!r} namespace",
+                                where(located, ("environments", name, "namespace")))
         variables = deep_merge(variables, chosen.get("vars", {}))
+        origins += var_origins(chosen.get("vars", {}), f"environment {name!r} vars", located,
+                                ("environments", name, "vars"))
         if "defaults" in chosen:
-            layers.append(DefaultsLayer(located, ("environments", name, "defaults")))
+            layers.append(DefaultsLayer(located, ("environments", name, "defaults"),
+                                        f"environment {name!r} defaults"))
     for values_file in options.values_files:
-        variables = deep_merge(variables, _load_values_file(options.cwd / values_file, str(values_file)))
+        values = _load_values_file(options.cwd / values_file, str(values_file))
+        variables = deep_merge(variables, values)
+        origins += var_origins(values, "values file", None, (), str(values_file))
     for assignment in options.var_overrides:
-        variables = deep_merge(variables, parse_var(assignment))
+        assigned = parse_var(assignment)
+        variables = deep_merge(variables, assigned)
+        origins += var_origins(assigned, "--var", None, (), assignment.partition("=")[0].strip())
     return Project(
         root=root,
         file=display,
@@ -170,6 +188,8 @@ def _load_project(options: ProjectOptions) -> Project:
         prune_namespaces=tuple(data.get("prune_namespaces", ())),
         foreign_prefixes=tuple(dict.fromkeys((*labels.FOREIGN_PREFIXES, *data.get("foreign_label_prefixes", ())))),
         secret_names=frozenset(_defaults_secret_names(data)),
+        var_origins=tuple(origins),
+        namespace_origin=namespace_origin,
     )
 
 

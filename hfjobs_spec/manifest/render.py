@@ -25,7 +25,7 @@ from hfjobs_spec.errors import ManifestIssue
 from hfjobs_spec.manifest.sandbox import MAX_CHARS, ManifestSandbox, TooLargeError, weight
 from hfjobs_spec.manifest.secret_refs import ALWAYS_SECRET
 from hfjobs_spec.manifest.tokens import looks_like_token, redact
-from hfjobs_spec.manifest.yaml_source import Located, Path_, format_path
+from hfjobs_spec.manifest.yaml_source import HEADER_LAYER, Located, Path_, format_path
 
 _MARKERS = ("{{", "{%", "{#")
 _WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}$", re.DOTALL)
@@ -59,12 +59,14 @@ class Renderer:
                                            keep_trailing_newline=True)
         self._compiled: dict[str, Callable[[Mapping[str, Any]], Any]] = {}
         self._native: set[Path_] = set()
+        self._templates: dict[Path_, str] = {}
 
     def with_secret_names(self, names: frozenset[str]) -> Renderer:
         """The same renderer (and its compiled templates), refusing `names` in `env()` too."""
         other = copy.copy(self)  # compiled templates call back into this sandbox, so both are shared
         other.context = dataclasses.replace(self.context, secret_names=self.context.secret_names | names)
         other._native = set()
+        other._templates = {}
         return other
 
     def render(self, located: Located,
@@ -73,10 +75,11 @@ class Renderer:
         variables = self._variables(extra or {})
         issues: list[ManifestIssue] = []
         self._native = set()
+        self._templates = {}
         data = self._walk(located.data, (), located, variables, issues)
-        rendered = Located(data=data, start=located.start, values=located.values, keys=located.keys,
-                           block_scalars=located.block_scalars, scalar_text=located.scalar_text,
-                           native_templates=self._native)
+        rendered = Located(data=data, start=located.start, nodes=dict(located.nodes))
+        for path, source in self._templates.items():
+            rendered.update(path, template=source, native_template=path in self._native)
         return rendered, issues
 
     def render_value(self, value: Any, path: Path_, located: Located,
@@ -126,12 +129,14 @@ class Renderer:
         if isinstance(value, list):
             return [self._walk(item, (*path, index), located, variables, issues)
                     for index, item in enumerate(value)]
-        if isinstance(value, str) and any(marker in value for marker in _MARKERS):
+        if isinstance(value, str) and any(marker in value for marker in _MARKERS) and \
+                located.node(path).layer != HEADER_LAYER:
             try:
                 result = self._render_leaf(value, variables)
             except Exception as exc:  # user templates can raise anything; each becomes a located error
                 issues.append(self._issue(exc, path, located))
                 return value
+            self._templates[path] = value
             if not isinstance(result, str):
                 self._native.add(path)
             return result
@@ -162,7 +167,7 @@ class Renderer:
         position = located.position(path)
         line = position.line
         if isinstance(exc, TemplateSyntaxError):
-            offset = (exc.lineno or 1) - 1 + (1 if path in located.block_scalars else 0)
+            offset = (exc.lineno or 1) - 1 + (1 if located.node(path).block else 0)
             line += offset
             message = f"template syntax error: {exc.message}"
         elif isinstance(exc, TooLargeError):

@@ -65,6 +65,22 @@ _VOLUME: dict[str, Any] = {
     },
 }
 
+_MATRIX_VALUE: dict[str, Any] = {"type": ["string", "number", "boolean"]}
+_MATRIX_ENTRIES: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "object", "minProperties": 1, "additionalProperties": _MATRIX_VALUE,
+              "propertyNames": {"pattern": ENV_NAME_PATTERN}},
+}
+MATRIX_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    # `matrix.NAME` in templates: dimension names are identifiers.
+    "propertyNames": {"pattern": ENV_NAME_PATTERN},
+    "properties": {"include": _MATRIX_ENTRIES, "exclude": _MATRIX_ENTRIES},
+    "additionalProperties": {"type": "array", "minItems": 1, "items": _MATRIX_VALUE},
+    "description": "One job per combination of values (`matrix.NAME` in templates), with optional `include` "
+    "and `exclude` lists as in GitHub Actions; at most 256 combinations.",
+}
 _NETWORK: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -224,6 +240,7 @@ JOB_PROPERTIES: dict[str, Any] = {
     },
     "expose": {"type": "array", "items": _PORT, "uniqueItems": True,
                "description": "Ports behind the authenticated proxy."},
+    "matrix": MATRIX_SCHEMA,
     "network": _NETWORK,
     "on": _ON,
     "expose_public": {
@@ -240,7 +257,7 @@ ONE_SHOT_ONLY_FIELDS = ("network", "on")
 SCHEDULED_ONLY_FIELDS = ("suspend", "concurrency")
 # `namespace` has its own place in the project file (top level and per environment); as a default too, a
 # project-wide default would silently beat the environment's namespace.
-NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import", "previous_names")
+NOT_DEFAULTABLE = ("apiVersion", "name", "namespace", "import", "previous_names", "matrix")
 
 SHAPE_RULES: list[dict[str, Any]] = [
     {

@@ -251,12 +251,12 @@ def _type(error: ValidationError, path: Path_, located: Located) -> list[Manifes
     expected = error.validator_value
     names = [expected] if isinstance(expected, str) else list(expected)
     message = f"must be {_either(names)}, not {_describe_type(error.instance)}"
-    if path in located.native_templates:
+    if located.node(path).native_template:
         message += ("; a value that is one {{ expression }} keeps the expression's type "
                     "(add `| string` for text)")
-    elif ("string" in names and path in located.scalar_text and "secrets" not in path
+    elif ("string" in names and located.node(path).text is not None and "secrets" not in path
           and isinstance(error.instance, (bool, int, float))):
-        message += f"; write \"{located.scalar_text[path]}\" in quotes to keep it as text"
+        message += f"; write \"{located.node(path).text}\" in quotes to keep it as text"
     return [_issue(located, path, message)]
 
 

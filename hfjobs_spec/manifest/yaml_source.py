@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -55,29 +55,71 @@ class Position:
     column: int
 
 
+MANIFEST_LAYER = "manifest"
+# Values from a script's `[tool.hf-jobs]` table: TOML, never a template.
+HEADER_LAYER = "script header"
+
+
+@dataclass(frozen=True)
+class Node:
+    """What one document knows about the value at one path: where it (and its mapping key) was
+    written, how, and which layer of the configuration set it."""
+
+    value: Position | None = None
+    key: Position | None = None
+    # The text of a number or boolean as written (`1.10`, `yes`), for fields that want strings.
+    text: str | None = None
+    block: bool = False  # a `|` or `>` block scalar: template lines count from the line after the key
+    # A leaf that was one `{{ expression }}` and rendered to something other than text.
+    native_template: bool = False
+    template: str | None = None  # the template a rendered leaf came from
+    # Which layer wrote it: the manifest, a defaults layer of the project file, the script header.
+    layer: str = MANIFEST_LAYER
+
+
 @dataclass
 class Located:
-    """A parsed YAML document as plain data, with the position of every value and mapping key."""
+    """A parsed YAML document as plain data, with one `Node` per path of a value or mapping key."""
 
     data: Any
     start: Position
-    values: dict[Path_, Position] = field(default_factory=dict)
-    keys: dict[Path_, Position] = field(default_factory=dict)
-    block_scalars: set[Path_] = field(default_factory=set)
-    # The text of numbers and booleans as written (`1.10`, `yes`), for fields that want strings.
-    scalar_text: dict[Path_, str] = field(default_factory=dict)
-    # Leaves that were one `{{ expression }}` and rendered to something other than text.
-    native_templates: set[Path_] = field(default_factory=set)
+    nodes: dict[Path_, Node] = field(default_factory=dict)
 
     def position(self, path: Path_, *, key: bool = False) -> Position:
         """Where `path` is (its key with `key=True`), falling back to the nearest enclosing value."""
-        if key and path in self.keys:
-            return self.keys[path]
+        node = self.nodes.get(path)
+        if key and node is not None and node.key is not None:
+            return node.key
         for depth in range(len(path), -1, -1):
-            found = self.values.get(path[:depth])
-            if found is not None:
-                return found
+            found = self.nodes.get(path[:depth])
+            if found is not None and found.value is not None:
+                return found.value
         return self.start
+
+    def node(self, path: Path_) -> Node:
+        """The node at `path`, or an empty one."""
+        return self.nodes.get(path) or _EMPTY
+
+    def update(self, path: Path_, **changes: Any) -> None:
+        """Change some facts about `path` (creating its node if needed)."""
+        self.nodes[path] = replace(self.node(path), **changes)
+
+    def subtree(self, prefix: Path_) -> Iterator[tuple[Path_, Node]]:
+        """Every node at or under `prefix`, with its path."""
+        depth = len(prefix)
+        return ((path, node) for path, node in list(self.nodes.items()) if path[:depth] == prefix)
+
+    def drop(self, prefix: Path_) -> None:
+        """Forget every node at or under `prefix`."""
+        for path, _ in self.subtree(prefix):
+            del self.nodes[path]
+
+    def written_text(self) -> dict[Path_, str]:
+        """Paths of numbers and booleans with their text as written."""
+        return {path: node.text for path, node in self.nodes.items() if node.text is not None}
+
+
+_EMPTY = Node()
 
 
 class YamlError(Exception):
@@ -193,7 +235,7 @@ class _Builder:
             raise self._fail(node, path, "recursive alias: a value cannot contain itself")
         if len(self._open) >= MAX_DEPTH:
             raise self._fail(node, (), _TOO_DEEP)
-        self.located.values[path] = self._pos(node)
+        self.located.update(path, value=self._pos(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         self._open.append(node)
@@ -208,12 +250,12 @@ class _Builder:
         assert self.located is not None
         if node.tag in _AS_TEXT:
             if getattr(node, "style", None) in ("|", ">"):
-                self.located.block_scalars.add(path)
+                self.located.update(path, block=True)
             return str(node.value)
         if node.tag in _NATIVE:
             if len(node.value) > MAX_NUMBER_DIGITS:
                 raise self._fail(node, path, _TOO_LONG_NUMBER)
-            self.located.scalar_text[path] = str(node.value)
+            self.located.update(path, text=str(node.value))
             return _native(node)
         tag = "!!" + node.tag.removeprefix(_STANDARD_TAG) if node.tag.startswith(_STANDARD_TAG) else node.tag
         raise self._fail(node, path, f"unsupported YAML tag {tag!r}; manifests hold plain data only")
@@ -234,7 +276,7 @@ class _Builder:
                 raise self._fail(key_node, (*path, key),
                                  f"duplicate key {key!r} (first defined on line {first})")
             seen[key] = key_node
-            self.located.keys[(*path, key)] = self._pos(key_node)
+            self.located.update((*path, key), key=self._pos(key_node))
             result[key] = self._value(value_node, (*path, key))
         return result
 

@@ -11,6 +11,7 @@ then the overview is cut to what fits, always saying what was left out.
 from __future__ import annotations
 
 from hfjobs_spec.output.markdown import MAX_CHARS, RunContext, fence, inline, marker, truncate
+from hfjobs_spec.output.plan_groups import group_title, grouped
 from hfjobs_spec.output.plan_text import expand, summary_line, value_text
 from hfjobs_spec.output.plan_webhook import webhook_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
@@ -34,7 +35,7 @@ def render_plan_markdown(plan: Plan, *, max_chars: int = MAX_CHARS, context: Run
     if not plan.has_changes:
         return head + tail
     overview = _overview(plan.pending)
-    full = head + overview + "\n" + "\n".join(_details(change) for change in plan.pending) + tail
+    full = head + overview + "\n" + _all_details(plan.pending) + tail
     if len(full) <= max_chars:
         return full
     note = (f"\n> [!NOTE]\n> The full plan is longer than {max_chars:,} characters, so the per-job details are "
@@ -114,7 +115,25 @@ def _overview_line(change: Change) -> str:
 
 
 def _overview(changes: tuple[Change, ...]) -> str:
-    return "\n" + fence("\n".join(_overview_line(c) for c in changes), "diff")
+    lines = []
+    for group, members in grouped(changes):
+        if group is not None:
+            lines.append(f"# {group_title(group, members)}")
+        lines += [_overview_line(c) for c in members]
+    return "\n" + fence("\n".join(lines), "diff")
+
+
+def _all_details(changes: tuple[Change, ...]) -> str:
+    """Each change's details; a matrix manifest's jobs folded under one summary of their own."""
+    parts = []
+    for group, members in grouped(changes):
+        details = "\n".join(_details(change) for change in members)
+        if group is None:
+            parts.append(details)
+        else:
+            parts.append(f"<details><summary>📦 {inline(group_title(group, members))}</summary>\n\n{details}"
+                         "</details>\n")
+    return "\n".join(parts)
 
 
 def _cut_overview(changes: tuple[Change, ...], budget: int) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hfjobs_spec.output.plan_groups import group_title, grouped
 from hfjobs_spec.output.plan_webhook import webhook_lines
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Plan
 
@@ -90,9 +91,12 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     symbols = "+ create, <= import, ~ update in place" if plan.summary["import"] else "+ create, ~ update in place"
     lines = [f"{where}. Symbols: {symbols}, -/+ replace, - delete.", *([scope.rstrip()] if scope
                                                                                          else []), ""]
-    for change in plan.pending:
-        lines += change_block(change, color, plan)
-        lines.append("")
+    for group, changes in grouped(plan.pending):
+        if group is not None:
+            lines += [f"  ## {group_title(group, changes)}", ""]
+        for change in changes:
+            lines += change_block(change, color, plan)
+            lines.append("")
     if plan.reads:
         lines += [*secret_lines(plan), ""]
     lines.append(summary_line(plan))

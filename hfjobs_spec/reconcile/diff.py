@@ -94,8 +94,8 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
             if run.active:
                 _plan_removed_run(builder, run, "not declared any more: cancel the active run")
     finished = finish(builder.changes, renames, options.project, options.environment_label)
-    changes = sorted(attach_webhooks(finished, desired, owned, options, runs_by_name),
-                     key=lambda change: change.sort_key)
+    changes = _grouped(sorted(attach_webhooks(finished, desired, owned, options, runs_by_name),
+                              key=lambda change: change.sort_key), desired)
     if not desired and not options.targets and not options.allow_empty:
         deleting = [c for c in changes if c.action == "delete"]
         if deleting:
@@ -114,6 +114,14 @@ def diff(desired: Sequence[JobSpec], live: LiveState, options: DiffOptions) -> P
         options=options.requested,
         left_out=left_out,
     )
+
+
+def _grouped(changes: list[Change], desired: Sequence[JobSpec]) -> list[Change]:
+    """The changes of a matrix manifest's jobs name it, so that plans show them together."""
+    groups = {spec.name: f"{spec.source.file}:{spec.source.line}" for spec in desired
+              if spec.source is not None and spec.source.matrix}
+    return [dataclasses.replace(change, group=groups[change.name]) if change.name in groups else change
+            for change in changes]
 
 
 def _conflicts(desired: Sequence[JobSpec], changes: Sequence[Change], live: LiveState,

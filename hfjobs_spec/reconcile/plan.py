@@ -110,6 +110,8 @@ class Change:
     live_ids: tuple[str, ...] = ()
     operations: tuple[Operation, ...] = ()
     blocked: str | None = None
+    # The matrix manifest (file:line) this job is one combination of; plans show its jobs together.
+    group: str | None = None
     webhook: WebhookChange | None = None
     # The manifest name the job had on the Hub, when this change renames it in place (`previous_names`).
     moved_from: str | None = None
@@ -134,6 +136,8 @@ class Change:
         }
         if self.blocked is not None:
             data["blocked"] = self.blocked
+        if self.group is not None:
+            data["group"] = self.group
         if self.webhook is not None:
             data["webhook"] = self.webhook.to_dict()
         if self.moved_from is not None:
@@ -152,6 +156,7 @@ class Change:
             live_ids=tuple(data["live_ids"]),
             operations=tuple(Operation.from_dict(op) for op in data["operations"]),
             blocked=data.get("blocked"),
+            group=data.get("group"),
             webhook=WebhookChange.from_dict(data["webhook"]) if data.get("webhook") else None,
             moved_from=data.get("moved_from"),
         )

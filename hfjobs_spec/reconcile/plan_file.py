@@ -71,6 +71,7 @@ _CHANGE = {
         "live_ids": _STRINGS,
         "operations": {"type": "array", "items": _OPERATION},
         "blocked": _STRING,
+        "group": _STRING,
         "webhook": _WEBHOOK,
         "moved_from": _STRING,
     },

@@ -41,7 +41,7 @@ def test_validate_the_repository_examples(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.chdir(REPO_ROOT)
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 0, result.output
-    assert result.output == "7 jobs valid in 5 files\n"
+    assert result.output == "11 jobs valid in 7 files\n"
 
 
 def test_validate_reports_every_file_and_exits_1(broken: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,8 +149,10 @@ def test_render_json_and_yaml_describe_the_same_jobs(monkeypatch: pytest.MonkeyP
     as_json = json.loads(CliRunner().invoke(cli, ["render", "--format", "json"]).output)
     as_yaml = list(yaml.safe_load_all(CliRunner().invoke(cli, ["render"]).output))
     assert as_json["format_version"] == 1
-    assert [job["name"] for job in as_json["jobs"]] == ["dataset-stats", "dev-report", "nightly-eval", "refresh-stats",
-                                                           "ring-master", "ring-worker", "smoke-test"]
+    assert [job["name"] for job in as_json["jobs"]] == ["dataset-stats", "dev-report", "finetune", "nightly-eval",
+                                                       "refresh-stats", "ring-master", "ring-worker", "smoke-test",
+                                                       "sweep-distilgpt2-0-001-d0854e", "sweep-gpt2-0-001-29ab0a",
+                                                       "sweep-gpt2-0-003-96ba16"]
     assert as_json["jobs"] == as_yaml
 
 
@@ -263,7 +265,7 @@ def test_render_shows_secret_references_never_values(tmp_path: Path, monkeypatch
 
 def test_subprocess_validate_and_exit_codes(broken: Path) -> None:
     ok = python_m("validate", cwd=REPO_ROOT)
-    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "7 jobs valid in 5 files\n", "")
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "11 jobs valid in 7 files\n", "")
     bad = python_m("validate", cwd=broken)
     assert bad.returncode == 1
     assert bad.stdout.endswith("2 errors in 2 of 3 files\n")
@@ -280,7 +282,7 @@ def test_subprocess_render_is_byte_identical_across_runs(tmp_path: Path) -> None
                           env={"PYTHONHASHSEED": "12345", "LC_ALL": "C"})
         assert first.returncode == 0, first.stderr
         assert first.stdout == second.stdout
-        assert first.stdout.count("spec_hash") == 7
+        assert first.stdout.count("spec_hash") == 11
 
 
 def test_subprocess_sandbox_escape_is_a_located_error(tmp_path: Path) -> None:

@@ -154,3 +154,20 @@ def test_no_defaults_leaves_the_document_alone(tmp_path: Path) -> None:
     assert [str(i) for i in caught.value.issues] == [
         "jobs/a.yaml:1:1: error: a job needs either `script`, or `image` and `command`",
     ]
+
+
+def test_every_merged_value_records_its_layer(tmp_path: Path) -> None:
+    from hfjobs_spec.manifest.defaults import apply_defaults
+    from hfjobs_spec.manifest.project import ProjectOptions, load_project
+    from hfjobs_spec.manifest.yaml_source import parse_documents
+
+    root = project(tmp_path)
+    loaded = load_project(ProjectOptions(project_dir=root, cwd=root, environment="prod"))
+    (doc,) = parse_documents("name: a\nenv: {C: job}\n", "jobs/a.yaml")
+    merged = apply_defaults(doc, loaded.defaults)
+    layers = {path: node.layer for path, node in merged.nodes.items()}
+    assert layers[("name",)] == "manifest"
+    assert layers[("env", "C")] == "manifest"
+    assert layers[("env", "A")] == "project defaults"
+    assert layers[("env", "B")] == layers[("flavor",)] == "environment 'prod' defaults"
+    assert merged.position(("flavor",)).file == "hfjobs.yaml"

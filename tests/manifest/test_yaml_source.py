@@ -32,16 +32,17 @@ def failure(text: str) -> str:
 def test_values_and_keys_keep_their_positions() -> None:
     (doc,) = parse("name: a\nenv:\n  A: '1'\nlist: [x, {k: v}]\n")
     assert doc.data == {"name": "a", "env": {"A": "1"}, "list": ["x", {"k": "v"}]}
-    assert doc.values[("name",)] == Position("f.yaml", 1, 7)
-    assert doc.keys[("env", "A")] == Position("f.yaml", 3, 3)
-    assert doc.values[("env", "A")] == Position("f.yaml", 3, 6)
-    assert doc.values[("list", 1, "k")] == Position("f.yaml", 4, 15)
+    assert doc.nodes[("name",)].value == Position("f.yaml", 1, 7)
+    assert doc.nodes[("env", "A")].key == Position("f.yaml", 3, 3)
+    assert doc.nodes[("env", "A")].value == Position("f.yaml", 3, 6)
+    assert doc.nodes[("list", 1, "k")].value == Position("f.yaml", 4, 15)
+    assert {node.layer for node in doc.nodes.values()} == {"manifest"}
 
 
 def test_position_falls_back_to_the_nearest_enclosing_value() -> None:
     (doc,) = parse("env:\n  A: x\n")
-    assert doc.position(("env", "B")) == doc.values[("env",)]
-    assert doc.position(("nothing", "here")) == doc.values[()]
+    assert doc.position(("env", "B")) == doc.nodes[("env",)].value
+    assert doc.position(("nothing", "here")) == doc.nodes[()].value
     assert doc.position(("env", "A"), key=True) == Position("f.yaml", 2, 3)
 
 
@@ -54,13 +55,12 @@ def test_several_documents_and_empty_ones() -> None:
 def test_keys_are_text_as_written_and_numbers_remember_their_spelling() -> None:
     (doc,) = parse("on: yes\n1: 1.10\nv: 0x1F\nd: 2024-01-01\n")
     assert doc.data == {"on": True, "1": 1.1, "v": 31, "d": "2024-01-01"}
-    assert doc.scalar_text[("1",)] == "1.10"
-    assert doc.scalar_text[("on",)] == "yes"
+    assert doc.written_text() == {("1",): "1.10", ("on",): "yes", ("v",): "0x1F"}
 
 
 def test_block_scalars_are_recorded() -> None:
     (doc,) = parse("cmd: |\n  echo a\n  echo b\nplain: x\n")
-    assert doc.block_scalars == {("cmd",)}
+    assert [path for path, node in doc.nodes.items() if node.block] == [("cmd",)]
     assert doc.data["cmd"] == "echo a\necho b\n"
 
 
