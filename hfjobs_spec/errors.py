@@ -14,6 +14,7 @@ boundary turns them into a clean message and exit code 1; anything else is a bug
     │   ├── StalePlanError      a saved plan no longer matches manifests or live state
     │   ├── ProtectedJobError   a change would destroy a job marked `protect: true`
     │   └── PolicyViolationError  a change breaks a rule of the project's `policy:`
+    ├── ExportError             export cannot do what was asked (unknown --name, a file it would overwrite)
     └── HubError                anything the Hub (or localhub) refused or failed to answer
         ├── HubAuthError        missing or rejected token, forbidden namespace (401, 403)
         ├── HubPaymentError     402: no credits left; final, never retried
@@ -96,6 +97,10 @@ class ProtectedJobError(PlanError):
 
 class PolicyViolationError(PlanError):
     """The plan breaks a rule of the project's policy (`policy:` in hfjobs.yaml) that nobody overrode."""
+
+
+class ExportError(HfJobsSpecError):
+    """`export` cannot do what was asked (a name that matches no job, a file it would overwrite)."""
 
 
 class HubError(HfJobsSpecError):

@@ -9,6 +9,7 @@ from hfjobs_spec.cli import (
     cost_commands,
     destroy_command,
     drift_commands,
+    export_command,
     init_command,
     manifest_commands,
     operate_commands,
@@ -16,8 +17,8 @@ from hfjobs_spec.cli import (
 )
 from hfjobs_spec.cli.group import cli, main
 
-__all__ = ["cli", "completion_command", "cost_commands", "destroy_command", "drift_commands", "init_command",
-           "main", "manifest_commands", "operate_commands", "reconcile_commands"]
+__all__ = ["cli", "completion_command", "cost_commands", "destroy_command", "drift_commands", "export_command",
+           "init_command", "main", "manifest_commands", "operate_commands", "reconcile_commands"]
 
 
 def _mount_localhub() -> None:

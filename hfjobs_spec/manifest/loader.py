@@ -79,12 +79,32 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     except ProjectError as exc:  # messages quote paths and jobs_dir, which may hold a token
         raise ProjectError(safe_text(str(exc))) from None
     documents = [doc for file in files for doc in _documents(file, project.display(file), issues)]
-    jobs = [_job_document(doc, project, issues) for doc in documents]
     # When only some files are loaded, the rest of jobs_dir is read too: a secret of another job is
     # still a secret, and a template here must not be able to print it.
+    others = _other_jobs(project, files, cwd) if paths else []
+    return _load_documents(project, documents, issues, environ, others, tuple(project.display(f) for f in files),
+                           explain)
+
+
+def load_texts(project: Project, texts: Sequence[tuple[str, str]], *, environ: Mapping[str, str]) -> LoadResult:
+    """Manifests held in memory as (file name, text), loaded exactly as files of the project would be:
+    how `export` checks what it is about to write."""
+    issues: list[ManifestIssue] = []
+    documents: list[Located] = []
+    for display, text in texts:
+        try:
+            documents += parse_documents(text, display)
+        except YamlError as exc:
+            issues.append(exc.issue)
+    return _load_documents(project, documents, issues, environ, [], tuple(display for display, _ in texts), False)
+
+
+def _load_documents(project: Project, documents: Sequence[Located], issues: list[ManifestIssue],
+                    environ: Mapping[str, str], others: Sequence[Located | None], files: tuple[str, ...],
+                    explain: bool) -> LoadResult:
+    jobs = [_job_document(doc, project, issues) for doc in documents]
     scripts = ScriptReader(project.root)
     extras = _Extras(explain, HeaderReader(scripts))
-    others = _other_jobs(project, files, cwd) if paths else []
     every_job = [*jobs, *others]
     renderer = _renderer(project, environ, every_job, extras.headers.secret_names(every_job))
     specs: list[JobSpec] = []
@@ -113,7 +133,7 @@ def load_manifests(project: Project, paths: Sequence[Path] = (), *, cwd: Path,
     return LoadResult(
         specs=tuple(sorted(specs, key=lambda s: s.name)),
         issues=tuple(sorted({safe_issue(issue) for issue in issues})),
-        files=tuple(project.display(f) for f in files),
+        files=files,
         secret_names=renderer.context.secret_names,
         warnings=tuple(sorted({safe_issue(issue) for issue in extras.warnings})),
         origins=extras.origins,
