@@ -14,13 +14,12 @@ from hfjobs_spec.cli.options import (
     ProjectArgs,
     ReconcileArgs,
     complete_job_names,
-    duration,
+    execution_options,
     globals_of,
     hub_options,
     reconcile_settings,
     use_color,
 )
-from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 
 if TYPE_CHECKING:
     from hfjobs_spec.reconcile.destroy import DestroyPlan
@@ -29,13 +28,7 @@ if TYPE_CHECKING:
 @cli.command()
 @click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this job (repeatable).",
               shell_complete=complete_job_names)
-@click.option("--auto-approve", is_flag=True, help="Destroy without asking (required when not on a terminal).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM, show_default=True,
-              help="Changes made at the same time.")
-@click.option("--lock-timeout", callback=duration, default="2m", show_default=True,
-              help="How long to wait while an apply of this project environment holds the lock.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the report on stdout as JSON (the plan and progress go to stderr).")
+@execution_options
 @hub_options
 @click.pass_context
 def destroy(ctx: click.Context, /, targets: tuple[str, ...], auto_approve: bool, parallelism: int,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from hfjobs_spec.masking import SecretMask
+from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -271,3 +272,20 @@ def duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 def optional_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
     """`duration`, for an option without a default (None: no limit)."""
     return None if value is None else duration(ctx, param, value)
+
+
+# What apply and destroy share: how the changes are carried out and reported.
+_EXECUTION_OPTIONS = (
+    click.option("--auto-approve", is_flag=True, help="Go ahead without asking (required when not on a terminal)."),
+    click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM, show_default=True,
+                 help="Changes made at the same time."),
+    click.option("--lock-timeout", callback=duration, default="2m", show_default=True,
+                 help="How long to wait while another apply of this project environment holds the lock."),
+    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                 help="json: the report on stdout as JSON (the plan and progress go to stderr)."),
+)
+
+
+def execution_options(func: Callable[..., R]) -> Callable[..., R]:
+    """`--auto-approve`, `--parallelism`, `--lock-timeout` and `--format`, declared once for apply and destroy."""
+    return _with_options(func, _EXECUTION_OPTIONS)

@@ -16,7 +16,7 @@ from hfjobs_spec.cli.options import (
     ProjectArgs,
     ReconcileArgs,
     complete_job_names,
-    duration,
+    execution_options,
     globals_of,
     hub_options,
     optional_duration,
@@ -25,7 +25,6 @@ from hfjobs_spec.cli.options import (
     replay_options,
     use_color,
 )
-from hfjobs_spec.reconcile.limits import DEFAULT_PARALLELISM
 
 if TYPE_CHECKING:
     from hfjobs_spec.reconcile.plan import Plan
@@ -71,13 +70,7 @@ def plan(ctx: click.Context, /, out: Path | None, fmt: str, detailed_exitcode: b
 
 @cli.command()
 @click.argument("planfile", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--auto-approve", is_flag=True, help="Apply without asking (required when not on a terminal).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=DEFAULT_PARALLELISM, show_default=True,
-              help="Changes applied at the same time.")
-@click.option("--lock-timeout", callback=duration, default="2m", show_default=True,
-              help="How long to wait while another apply of this project environment holds the lock.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the report on stdout as JSON (the plan and progress go to stderr).")
+@execution_options
 @click.option("--wait", "wait_runs", is_flag=True,
               help="Then wait for the runs apply started; exit 1 if any does not complete.")
 @click.option("--wait-timeout", callback=optional_duration, metavar="DURATION",
