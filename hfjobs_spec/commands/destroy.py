@@ -60,7 +60,7 @@ def run_destroy(settings: ReconcileSettings, environ: Mapping[str, str], *,
         _, resolved = resolve_namespaces(project, specs, backend)
         namespaces = {project.namespace, *project.prune_namespaces, *(s.namespace for s in resolved if s.namespace)}
         with project_lease(project, backend, settings).held():
-            live = read_live(backend, sorted(namespaces), project.id, (), options.environment_label)
+            live = read_live(backend, sorted(namespaces), project.id, (), options.environment_label, all_webhooks=True)
             planned = plan_destroy(live, options)
             planned = dataclasses.replace(planned, plan=dataclasses.replace(planned.plan,
                                                                             hub=hub_identity(settings.hub, backend)))

@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hfjobs_spec import labels as L
 from hfjobs_spec.commands.hub import HubSettings, hub_identity, open_backend
 from hfjobs_spec.commands.manifests import ManifestSettings, load_checked, load_specs
 from hfjobs_spec.commands.pricing import PricesInFlight
-from hfjobs_spec.errors import HubNotFoundError, PolicyViolationError, ProtectedJobError
+from hfjobs_spec.errors import HubNotFoundError, PolicyViolationError, ProtectedJobError, StalePlanError
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.hub.port import HubBackend
 from hfjobs_spec.manifest.model import JobSpec
@@ -79,8 +79,25 @@ def resolve_namespaces(project: Project, specs: Sequence[JobSpec],
     return default, resolved
 
 
+# How far a saved plan's own time may lie from now. It is the time its costs and cost rules were
+# judged at, and apply judges them again at that time; unbounded, an edited `as_of` could move a run
+# out of the 30-day window and let a change through `max_monthly_cost`.
+SAVED_PLAN_MAX_AGE = timedelta(days=7)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def saved_plan_time(as_of: datetime, now: datetime) -> datetime:
+    """The saved plan's `as_of` if it is a plausible time for it to have been made, else a stale plan."""
+    if as_of > now + CLOCK_SKEW:
+        raise StalePlanError(f"the saved plan was made in the future ({as_of:%Y-%m-%d %H:%M} UTC): plan again")
+    if as_of < now - SAVED_PLAN_MAX_AGE:
+        raise StalePlanError(f"the saved plan is more than {SAVED_PLAN_MAX_AGE.days} days old "
+                             f"({as_of:%Y-%m-%d %H:%M} UTC): plan again")
+    return as_of
+
+
 def read_live(backend: HubBackend, namespaces: Sequence[str], project: str, specs: Sequence[JobSpec] = (),
-              environment: str = L.DEFAULT_ENVIRONMENT) -> LiveState:
+              environment: str = L.DEFAULT_ENVIRONMENT, *, all_webhooks: bool = False) -> LiveState:
     """Both lists of every namespace, fetched side by side (they are independent requests).
 
     The scheduled-jobs list is read unfiltered (the Hub does not paginate it) and filtered on the
@@ -94,7 +111,9 @@ def read_live(backend: HubBackend, namespaces: Sequence[str], project: str, spec
         scheduled = [pool.submit(backend.list_scheduled_jobs, ns, {}) for ns in ordered]
         runs = [pool.submit(backend.list_jobs, ns, {L.PROJECT: project}) for ns in ordered]
         # Declared triggers are known before any answer: their one list goes out with the others.
-        hooks = pool.submit(backend.list_webhooks) if any(spec.on_hub is not None for spec in specs) else None
+        # `all_webhooks` (destroy): always, since a webhook whose run left the listing is found no other way.
+        wanted = all_webhooks or any(spec.on_hub is not None for spec in specs)
+        hooks = pool.submit(backend.list_webhooks) if wanted else None
         every = tuple(job for future in scheduled for job in future.result())
         listed = tuple(run for future in runs for run in future.result())
         webhooks = tuple(hooks.result()) if hooks is not None else ()
@@ -271,7 +290,9 @@ def run_apply(settings: ReconcileSettings, environ: Mapping[str, str], *, saved:
         # Plan inside the lease: a second apply plans only after the first is done, and finds it done.
         with project_lease(project, backend, settings).held():
             # A saved plan is priced again at its own time: only changed prices (or jobs) make it stale.
-            now = saved.plan.cost.as_of if saved is not None and saved.plan.cost is not None else settings.now
+            now = settings.now
+            if saved is not None and saved.plan.cost is not None:
+                now = saved_plan_time(saved.plan.cost.as_of, settings.now or datetime.now(UTC))
             planned = make_plan(project, specs, backend, options, environ, hub=hub_identity(settings.hub, backend),
                                 priced=True, now=now, overridden=overridden)
             if saved is not None:

@@ -207,7 +207,11 @@ class HfApiBackend:
 
     def list_webhooks(self) -> list[LiveWebhook]:
         with _translated():
-            return [_webhook(info) for info in self._api.list_webhooks()]
+            try:
+                return [_webhook(info) for info in self._api.list_webhooks()]
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the client parses the body as is
+                raise HubError(f"the Hub's webhook list is not in the expected shape ({type(exc).__name__}: "
+                               f"{safe_text(str(exc))[:100]})") from exc
 
     def create_webhook(self, request: WebhookRequest) -> LiveWebhook:
         with _translated():

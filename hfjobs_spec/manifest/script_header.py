@@ -104,6 +104,9 @@ def read_header(content: str, display: str) -> ScriptHeader:
     finder = _LineFinder(lines, first_line, display)
     try:
         document = tomllib.loads("".join(lines))
+    except RecursionError:
+        return ScriptHeader(None, (ManifestIssue(display, first_line, 1, TABLE,
+                                                 "the script header is nested too deeply"),))
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11 keeps the position only in the message: "... (at line 3, column 10)".
         at = re.search(r"\(at line (\d+)", str(exc))

@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Sequence
 from datetime import datetime
 
+from hfjobs_spec.manifest.tokens import safe_text
 from hfjobs_spec.reconcile.status import StatusRow, rows_as_dicts
 
 JSON_FORMAT_VERSION = 1
@@ -33,21 +34,22 @@ def render_status(rows: Sequence[StatusRow], apply_command: Sequence[str] = ("hf
     """The table, then a note per failed last run (the Hub's message) and per revision to run again."""
     if not rows:
         return "No jobs declared or on the Hub for this project.\n"
-    table = [COLUMNS]
+    table: list[tuple[str, ...]] = [COLUMNS]
     for row in rows:
         schedule = "-" if row.schedule is None else row.schedule + (" (suspended)" if row.suspended else "")
         if row.webhook is not None:  # an `on: hub:` job: what starts it
             count = len(row.webhook.watched)
             schedule = f"on hub: {count} watched" + (" (webhook disabled)" if row.webhook.disabled else "")
-        table.append((row.name, row.kind, row.namespace or "-", schedule, _when(row.next_run_at),
-                      _when(row.last_run_at), row.last_run_stage or "-", duration_text(row.last_run_seconds),
-                      row.sync, row.url or "-"))
+        # The Hub's strings are data: no escape sequence of theirs reaches the terminal.
+        table.append(tuple(safe_text(cell) for cell in (
+            row.name, row.kind, row.namespace or "-", schedule, _when(row.next_run_at), _when(row.last_run_at),
+            row.last_run_stage or "-", duration_text(row.last_run_seconds), row.sync, row.url or "-")))
     widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table]
     notes = []
     for row in rows:
         if row.errored and row.last_run_message:
-            notes.append(f"{row.name}: the last run ({row.last_run_id}) failed: {row.last_run_message}")
+            notes.append(safe_text(f"{row.name}: the last run ({row.last_run_id}) failed: {row.last_run_message}"))
         if row.rerun:
             again = shlex.join([*apply_command, "--replace", row.name])
             notes.append(f"{row.name}: this revision ran once and ended {row.last_run_stage}; run it again with: "

@@ -91,9 +91,10 @@ def owned_state(live: LiveState, options: DiffOptions) -> LiveState:
     )
 
 
-# Runs started by the Hub rather than by apply: by a schedule, or by a webhook re-running a run's spec
-# (it copies the run's labels). They belong to what started them and are never cancelled as duplicates.
-FOREIGN_INITIATORS = frozenset({"scheduled-job", "webhook"})
+# Runs started by the Hub rather than by apply: by a schedule, by a webhook re-running a run's spec, or
+# by someone duplicating a run (`hf jobs` / the Hub's duplicate route); the last two copy the run's
+# labels. They belong to what started them and are never cancelled as duplicates nor retired.
+FOREIGN_INITIATORS = frozenset({"scheduled-job", "webhook", "duplicated-job"})
 
 
 def owns_webhook(hook: LiveWebhook, options: DiffOptions) -> bool:

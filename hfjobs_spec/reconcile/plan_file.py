@@ -21,6 +21,7 @@ from hfjobs_spec.policy.model import RULES
 from hfjobs_spec.reconcile.cost import JOB_COST_KEYS, UNIT_SECONDS, WINDOW_DAYS
 from hfjobs_spec.reconcile.plan import ACTIONS, FORMAT_VERSION, OPERATION_KINDS, Plan
 from hfjobs_spec.reconcile.policy_report import POLICY_REPORT_SCHEMA
+from hfjobs_spec.schedules import schedule_problem
 
 # Far larger than any real plan (10,000 changes take a few MiB); a bigger file is not ours.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -60,7 +61,7 @@ _JOB_COST = {
         "flavor": _STRING, "timeout_seconds": {"type": "integer", "minimum": 1},
         "attempts": {"type": "integer", "minimum": 1}, "schedule": {"type": ["string", "null"]},
         "suspend": {"type": "boolean"}, "concurrency": {"type": "boolean"},
-        "unit_cost_micro_usd": _MICRO_OR_NULL, "unit_label": {"type": ["string", "null"]},
+        "unit_cost_micro_usd": _MICRO_OR_NULL, "unit_label": {"enum": [*sorted(UNIT_SECONDS), None]},
         "run_ceiling_micro_usd": _MICRO_OR_NULL, "runs": _MICRO_OR_NULL,
         "monthly_ceiling_micro_usd": _MICRO_OR_NULL, "capped": {"type": "boolean"},
     },
@@ -89,7 +90,8 @@ _PLAN_COST = {
     "additionalProperties": False,
     "required": ["as_of", "window_days", "prices", "prices_error", "total", "by_namespace"],
     "properties": {
-        "as_of": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00Z$"},
+        # A year this century: arithmetic on the date (the 30-day window) must not overflow.
+        "as_of": {"type": "string", "pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00Z$"},
         "window_days": {"const": WINDOW_DAYS},
         "prices": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False, "required": ["unit_cost_micro_usd", "unit_label"],
@@ -210,6 +212,12 @@ def read_plan_file(path: Path) -> SavedPlan:
     if error is not None:
         where = _json_path(error.absolute_path) or "(top level)"
         raise PlanError(f"{path} is not a valid plan file: {where}: {_short(error.message)}")
+    for index, change in enumerate(data.get("changes", [])):  # schedules the renderers will read as cron
+        for side in ("before", "after"):
+            cost = (change.get("cost") or {}).get(side) or {}
+            if isinstance(cost.get("schedule"), str) and (problem := schedule_problem(cost["schedule"])):
+                raise PlanError(f"{path} is not a valid plan file: changes[{index}].cost.{side}.schedule: "
+                                f"{_short(problem)}")
     try:
         return SavedPlan(path, data)
     except ValueError as exc:  # a value the schema cannot judge alone, e.g. a date that does not exist

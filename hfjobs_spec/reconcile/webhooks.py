@@ -32,9 +32,11 @@ def attach_webhooks(changes: list[Change], desired: Sequence[JobSpec], owned: Li
     name); by default grouped from `owned`. A webhook of a previous name moves with its job.
     """
     hooks: dict[str, list[tuple[LiveWebhook, WebhookMarker]]] = {}
+    # A targeted job's previous names are targeted too: its webhook moves with it, never doubles.
+    targets = options.targets | {old for spec in desired for old in spec.previous_names} if options.targets else None
     for hook in sorted(owned.webhooks, key=lambda h: h.id):
         marker = parse_marker(hook.marker)
-        if marker is not None and (not options.targets or marker.name in options.targets):
+        if marker is not None and (targets is None or marker.name in targets):
             hooks.setdefault(marker.name, []).append((hook, marker))
     runs = dict(runs_by_name) if runs_by_name is not None else _runs_by_name(owned.runs)
     result = list(changes)
