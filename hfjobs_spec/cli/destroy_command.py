@@ -44,7 +44,7 @@ def destroy(ctx: click.Context, /, targets: tuple[str, ...], auto_approve: bool,
     Examples:
       hfjobs-spec destroy
       hfjobs-spec -E staging destroy --auto-approve
-      hfjobs-spec destroy --target nightly-eval --target smoke
+      hfjobs-spec destroy --target nightly-eval --target smoke-test
     """
     from hfjobs_spec.commands.destroy import run_destroy
     from hfjobs_spec.output.apply import render_report, render_report_json

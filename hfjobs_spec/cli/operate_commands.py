@@ -40,7 +40,7 @@ def logs(ctx: click.Context, /, name: str, follow: bool, run_id: str | None, tai
 
     \b
     Examples:
-      hfjobs-spec logs smoke --follow
+      hfjobs-spec logs smoke-test --follow
       hfjobs-spec logs nightly-eval --tail 50 --run 68a1c0ffee0123456789abcd
     """
     from hfjobs_spec.commands.operate import find_runs, stream_logs
@@ -74,7 +74,7 @@ def wait(ctx: click.Context, /, names: tuple[str, ...], timeout: float | None, p
 
     \b
     Examples:
-      hfjobs-spec wait smoke
+      hfjobs-spec wait smoke-test
       hfjobs-spec -E prod wait train evaluate --timeout 2h
     """
     from hfjobs_spec.commands.operate import find_runs, watch_runs
@@ -127,7 +127,7 @@ def run_now(ctx: click.Context, /, name: str, follow: bool, project: ProjectArgs
     \b
     Examples:
       hfjobs-spec run nightly-eval
-      hfjobs-spec run smoke --var model=gpt2-large --follow
+      hfjobs-spec run dev-report --var model=openai-community/gpt2-large --follow
     """
     from hfjobs_spec.commands.operate import start_run, stream_logs
     from hfjobs_spec.output.operate import event_line, log_line, run_label

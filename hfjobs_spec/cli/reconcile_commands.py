@@ -86,7 +86,7 @@ def apply(ctx: click.Context, /, planfile: Path | None, auto_approve: bool, para
     Examples:
       hfjobs-spec apply
       hfjobs-spec apply plan.json
-      hfjobs-spec --local apply --auto-approve --replace smoke
+      hfjobs-spec --local apply --auto-approve --replace smoke-test
       hfjobs-spec apply --auto-approve --wait --wait-timeout 1h
     """
     from hfjobs_spec.commands import reconcile as commands

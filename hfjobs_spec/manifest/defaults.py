@@ -21,7 +21,7 @@ from hfjobs_spec.manifest.schema import (
     SCHEDULED_ONLY_FIELDS,
     SCRIPT_ONLY_FIELDS,
 )
-from hfjobs_spec.manifest.yaml_source import Located, Node, Path_
+from hfjobs_spec.manifest.yaml_source import HEADER_LAYER, Located, Node, Path_
 
 MERGED_MAPPINGS = ("env", "labels", "secrets")
 _ENV_NAME = re.compile(ENV_NAME_PATTERN)
@@ -108,6 +108,11 @@ def _copy_children(target: Located, source: Located, old: Path_, new: Path_,
                                                               layer=entry.layer), layer)
 
 
+def _layer_of(merged: Located, key: str) -> str | None:
+    node = merged.nodes.get((key,)) or next((node for _, node in merged.subtree((key,))), None)
+    return node.layer if node is not None else None
+
+
 def _drop_misfits(merged: Located, own: dict[str, Any]) -> None:
     """Remove defaults that do not fit this job's shape (see module docstring)."""
     data = merged.data
@@ -119,7 +124,10 @@ def _drop_misfits(merged: Located, own: dict[str, Any]) -> None:
     if "schedule" not in data:
         misfits += [key for key in SCHEDULED_ONLY_FIELDS if key not in own]
     else:
-        misfits += [key for key in ONE_SHOT_ONLY_FIELDS if key not in own]
+        # A script header asking a scheduled job for a network group is refused, as `hf jobs scheduled
+        # uv run` refuses it, rather than dropped: the header belongs to this one job.
+        misfits += [key for key in ONE_SHOT_ONLY_FIELDS if key not in own
+                    and not (key in data and _layer_of(merged, key) == HEADER_LAYER)]
     for key in misfits:
         if key in data:
             del data[key]

@@ -136,3 +136,11 @@ def test_network_keys_become_the_network_field(tmp_path: Path) -> None:
                          files={"scripts/run.py": bad})
     (line,) = messages(root)
     assert line.startswith("scripts/run.py:3:1: error: network.group:")
+
+
+def test_a_network_group_in_the_header_of_a_scheduled_job_is_refused_not_dropped(tmp_path: Path) -> None:
+    script = '# /// script\n# [tool.hf-jobs]\n# network_group = "ring"\n# ///\n'
+    root = write_project(tmp_path, {"run": 'apiVersion: hfjobs/v1\nname: r\nschedule: "@daily"\n'
+                                           "script: scripts/run.py\n"}, files={"scripts/run.py": script})
+    (line,) = messages(root)
+    assert line.startswith("scripts/run.py:3:1: error: network: network groups are for one-shot jobs only")
