@@ -206,6 +206,10 @@ def _merge(result: list[Change], name: str, namespace: str, sub: WebhookChange |
         result.append(Change(name, "job", action, reason, namespace, operations=ops, webhook=sub))
         return
     change = result[index]
+    # A run the change relabels already (retired as an earlier revision) keeps that relabel: a second
+    # one, built from the labels as read, would put it back in the project's listing.
+    relabelled = {op.target for op in change.operations if op.kind == "relabel_run"}
+    ops = tuple(op for op in ops if not (op.kind == "relabel_run" and op.target in relabelled))
     updates: dict[str, Any] = {"operations": change.operations + ops}
     if sub is not None:
         updates["webhook"] = sub

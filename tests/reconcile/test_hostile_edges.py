@@ -117,3 +117,14 @@ def test_a_script_header_nested_too_deeply_is_a_located_error() -> None:
     nested = "[" * 5000 + "]" * 5000
     header = read_header(f"# /// script\n# [tool.hf-jobs]\n# x = {nested}\n# ///\nprint(1)\n", "scripts/s.py")
     assert [issue.message for issue in header.issues] == ["the script header is nested too deeply"]
+
+
+def test_removing_on_hub_with_a_new_revision_leaves_the_old_run_retired(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"train": one_shot("train") + ON_HUB})
+    assert session.apply().ok
+    for run_id in list(hub.runs):
+        hub.finish_run(run_id)
+    write_project(session.root, {"train": one_shot("train", flavor="cpu-upgrade")})
+    assert session.apply().ok
+    assert session.plan().plan.pending == ()
+    assert not hub.webhooks
