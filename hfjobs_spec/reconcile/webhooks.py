@@ -16,6 +16,7 @@ from typing import Any
 from hfjobs_spec import labels as L
 from hfjobs_spec.hub.model import LiveRun, LiveWebhook
 from hfjobs_spec.manifest.model import JobSpec
+from hfjobs_spec.reconcile.fields import protect_label_block
 from hfjobs_spec.reconcile.live import DiffOptions, LiveState
 from hfjobs_spec.reconcile.plan import Change, FieldDiff, Operation, WebhookChange
 from hfjobs_spec.reconcile.translate import labels_with_marker
@@ -59,13 +60,15 @@ def attach_webhooks(changes: list[Change], desired: Sequence[JobSpec], owned: Li
         # relabels of one id in changes that run side by side would race.
         relabelled = {op.target for change in result for op in change.operations if op.kind == "relabel_run"}
         flagged = [run for run in runs.get(name, []) if run.labels.get(L.WEBHOOK) and run.id not in relabelled]
-        _merge(result, name, mine[0][1].namespace, *_removal(mine, flagged, "not declared any more", options))
+        _merge(result, name, mine[0][1].namespace, *_removal(mine, flagged, "not declared any more", options),
+               blocked=_protected(runs.get(name, [])))
     return result
 
 
 def destroy_webhooks(owned: LiveState, options: DiffOptions) -> list[Change]:
     """`destroy`: delete every webhook this project environment owns (or the `--target` jobs')."""
     changes = []
+    runs = _runs_by_name(owned.runs)
     for hook in sorted(owned.webhooks, key=lambda h: h.id):
         marker = parse_marker(hook.marker)
         if marker is None or (options.targets and marker.name not in options.targets):
@@ -75,7 +78,7 @@ def destroy_webhooks(owned: LiveState, options: DiffOptions) -> list[Change]:
         sub = WebhookChange("delete", "destroy", (hook.id,), fields)
         changes.append(Change(marker.name, "job", "delete", "destroy: delete the webhook that starts the job",
                               marker.namespace, operations=(Operation("delete_webhook", marker.namespace, hook.id),),
-                              webhook=sub))
+                              webhook=sub, blocked=_protected(runs.get(marker.name, []))))
     return changes
 
 
@@ -193,8 +196,13 @@ def _ensure_label(result: list[Change], index: int | None, spec: JobSpec, runs: 
            (Operation("relabel_run", run.namespace, job, labels=tuple(sorted(labels.items()))),), index=index)
 
 
+def _protected(runs: Sequence[LiveRun]) -> str | None:
+    """A webhook is part of its job: one of a job applied with `protect: true` is not deleted either."""
+    return next((block for run in runs if (block := protect_label_block(run.labels))), None)
+
+
 def _merge(result: list[Change], name: str, namespace: str, sub: WebhookChange | None,
-           ops: tuple[Operation, ...], *, index: int | None = None) -> None:
+           ops: tuple[Operation, ...], *, index: int | None = None, blocked: str | None = None) -> None:
     """Add the webhook's work to the manifest's change (a noop becomes an update), or make a change for it."""
     if not ops and sub is None:
         return
@@ -203,7 +211,8 @@ def _merge(result: list[Change], name: str, namespace: str, sub: WebhookChange |
     if index is None:
         action: Any = "delete" if sub is not None and sub.action == "delete" else "update"
         reason = sub.reason if sub is not None else "the webhook is gone: take its label off the run"
-        result.append(Change(name, "job", action, reason, namespace, operations=ops, webhook=sub))
+        result.append(Change(name, "job", action, reason, namespace, operations=ops, webhook=sub,
+                             blocked=blocked if action == "delete" else None))
         return
     change = result[index]
     # A run the change relabels already (retired as an earlier revision) keeps that relabel: a second
@@ -213,6 +222,8 @@ def _merge(result: list[Change], name: str, namespace: str, sub: WebhookChange |
     updates: dict[str, Any] = {"operations": change.operations + ops}
     if sub is not None:
         updates["webhook"] = sub
+    if blocked is not None and sub is not None and sub.action == "delete" and change.blocked is None:
+        updates["blocked"] = blocked
     if change.action == "noop":
         updates["action"] = "update"
         updates["reason"] = f"webhook: {sub.reason}" if sub is not None else "mark the run that the webhook starts"

@@ -41,7 +41,6 @@ def test_a_run_someone_duplicated_on_the_hub_is_never_cancelled(session: Session
 def test_a_targeted_rename_moves_the_webhook_and_never_doubles_it(session: Session, hub: FakeHub) -> None:
     write_project(session.root, {"train": one_shot("train") + ON_HUB})
     assert session.apply().ok
-    (session.root / "jobs" / "train.yaml").unlink()
     write_project(session.root, {"train2": one_shot("train2") + "previous_names: [train]\n" + ON_HUB})
     assert session.apply(targets=("train2",)).ok
     assert len(hub.webhooks) == 1
@@ -128,3 +127,16 @@ def test_removing_on_hub_with_a_new_revision_leaves_the_old_run_retired(session:
     assert session.apply().ok
     assert session.plan().plan.pending == ()
     assert not hub.webhooks
+
+
+def test_the_webhook_of_a_protected_job_is_protected_too(session: Session, hub: FakeHub) -> None:
+    write_project(session.root, {"train": one_shot("train", protect="true") + ON_HUB, "keep": one_shot("keep")})
+    assert session.apply().ok
+    for run_id in list(hub.runs):
+        hub.finish_run(run_id)
+    live = reconcile.read_live(hub, ["alice"], "demo", (), L.DEFAULT_ENVIRONMENT, all_webhooks=True)
+    destroying = [c for c in plan_destroy(live, DiffOptions(project="demo")).plan.pending if c.webhook is not None]
+    assert [c.blocked is not None for c in destroying] == [True]
+    write_project(session.root, {"keep": one_shot("keep")})
+    (pruning,) = session.plan().plan.pending
+    assert pruning.webhook is not None and pruning.blocked is not None and "protect: true" in pruning.blocked
