@@ -24,6 +24,7 @@ from hfjobs_spec.commands.manifests import ManifestSettings
 from hfjobs_spec.errors import ExportError, ManifestErrors, ManifestIssue, ProjectError
 from hfjobs_spec.hub.model import LiveRun, LiveScheduledJob
 from hfjobs_spec.hub.port import HubBackend
+from hfjobs_spec.manifest.defaults import inherited
 from hfjobs_spec.manifest.loader import LoadResult, load_manifests, load_texts
 from hfjobs_spec.manifest.model import JobSpec
 from hfjobs_spec.manifest.project import Project, load_project
@@ -86,7 +87,9 @@ def export_from(backend: HubBackend, project: Project, settings: ExportSettings,
     out_dir = settings.out_dir if settings.out_dir is not None else project.root / project.jobs_dir
     explicit = frozenset(key for layer in project.defaults for key in layer.values)
     outside = namespace if namespace != default else None
-    jobs = [to_document(n.job, n.name, namespace=outside, explicit=explicit, notes=n.notes) for n in chosen.jobs]
+    given = inherited(project.defaults).data if project.defaults else {}
+    jobs = [to_document(n.job, n.name, namespace=outside, explicit=explicit, notes=n.notes, given=given)
+            for n in chosen.jobs]
     modeline = _modeline(project, out_dir)
     texts = [(target_of(out_dir, job.name),
               manifest_yaml(job.document, header=job.header, modeline=modeline, comments=job.comments))

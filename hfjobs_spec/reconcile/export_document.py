@@ -76,12 +76,14 @@ def job_kind(job: LiveScheduledJob | LiveRun) -> JobKind:
 
 
 def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | None,
-                explicit: frozenset[str] = frozenset(), notes: Sequence[str] = ()) -> ExportedJob:
+                explicit: frozenset[str] = frozenset(), notes: Sequence[str] = (),
+                given: Mapping[str, Any] | None = None) -> ExportedJob:
     """The manifest of `job` under the manifest name `name`.
 
     `namespace` is written only when given (the job lives outside the project's default namespace).
     `explicit` names fields the project's defaults set: those are written even at their built-in
-    default, or the default would change the job.
+    default, or the default would change the job. `given` is what the defaults give: a value equal to
+    it is left out (with `env` and `labels` key by key), so that the manifest says only what is its own.
     """
     spec = job.spec
     notes_out = list(notes)
@@ -137,11 +139,28 @@ def to_document(job: LiveScheduledJob | LiveRun, name: str, *, namespace: str | 
         if spec.network.aliases:
             network["aliases"] = sorted(spec.network.aliases)
         doc["network"] = network
+    _drop_inherited(doc, given or {})
     doc["import"] = {"id": Quoted(job.id)}
     comments["import"] = "adopts this job at the next apply (same id, history kept); remove it after that apply"
     return ExportedJob(name=name, kind=job_kind(job), source_id=job.id, namespace=job.namespace,
                        hub_name=spec.labels.get(L.HUB_NAME), document=doc, comments=comments,
                        notes=tuple(notes_out), replaced=bool(moved))
+
+
+def _drop_inherited(doc: dict[str, Any], given: Mapping[str, Any]) -> None:
+    # A script job never takes an `image` default (manifest.defaults), so its own image stays.
+    scalars = ("flavor", "timeout", "attempts", "volumes", "expose", "expose_public", *(() if "script" in doc
+                                                                                        else ("image",)))
+    for key in scalars:
+        if key in doc and key in given and doc[key] == given[key]:
+            del doc[key]
+    for key in ("env", "labels"):
+        if isinstance(doc.get(key), dict) and isinstance(given.get(key), Mapping):
+            kept = {k: v for k, v in doc[key].items() if given[key].get(k) != v}
+            if kept:
+                doc[key] = kept
+            else:
+                del doc[key]
 
 
 def _split_env(env: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

@@ -268,3 +268,26 @@ def test_a_job_no_valid_manifest_can_express_is_left_out_and_never_written(tmp_p
     assert reasons["long"] == "cannot be written as a valid manifest (timeout: must be at most 7d (604,800 seconds))"
     assert TOKEN_SHAPED not in " ".join(reasons.values())
     assert sorted(p.name for p in (tmp_path / "jobs").iterdir()) == ["fine.yaml"]
+
+
+def test_values_the_defaults_give_already_are_left_out_so_validate_has_nothing_to_say(tmp_path: Path) -> None:
+    from hfjobs_spec.commands.export import ExportSettings, export_from
+    from hfjobs_spec.commands.manifests import ManifestSettings, validate
+    from hfjobs_spec.hub.fake import FakeHub
+    from hfjobs_spec.hub.model import JobRequest
+
+    (tmp_path / "hfjobs.yaml").write_text("apiVersion: hfjobs/v1\nproject: p\nnamespace: acme\n"
+                                          "defaults: {flavor: a10g-small, timeout: 1h, labels: {team: ml}}\n")
+    (tmp_path / "jobs").mkdir()
+    hub = FakeHub(user="alice", orgs=("acme",))
+    request = JobRequest(image="ubuntu", command=("true",), env={}, secrets={}, flavor="a10g-small",
+                         labels={"name": "a", "team": "ml", "owner": "bo"}, timeout=3600, attempts=1)
+    hub.create_scheduled_job("acme", request, schedule="@daily", suspend=False, concurrency=False)
+    options = ProjectOptions(cwd=tmp_path)
+    result = export_from(hub, load_project(options), ExportSettings(manifests=ManifestSettings(options)), {})
+    assert [f.replaces for f in result.files] == [()]
+    written = yaml.safe_load(result.files[0].path.read_text())
+    assert "flavor" not in written and "timeout" not in written and written["labels"] == {"owner": "bo"}
+    checked = validate(ManifestSettings(options), {})
+    assert not checked.issues
+    assert [w.message for w in checked.warnings if "same value" in w.message] == []
