@@ -187,6 +187,23 @@ class SavedPlan:
         self.plan = Plan.from_dict(dict(data))
 
 
+# Field values (`old`, `new`) and operations may hold any text (a multi-line command); the renderers
+# quote values. Every other string (names, reasons, groups, ids) is shown as is, so it must be printable.
+_QUOTED_KEYS = frozenset({"old", "new", "operations"})
+
+
+def _unprintable(value: Any, where: str = "") -> str | None:
+    """The path of the first string outside field values that holds a control character, or None."""
+    if isinstance(value, str):
+        return None if value.isprintable() else (where or "(top level)")
+    if isinstance(value, list):
+        return next((found for i, item in enumerate(value) if (found := _unprintable(item, f"{where}[{i}]"))), None)
+    if isinstance(value, dict):
+        return next((found for key, item in value.items() if key not in _QUOTED_KEYS
+                     and (found := _unprintable(item, f"{where}.{key}" if where else key))), None)
+    return None
+
+
 def read_plan_file(path: Path) -> SavedPlan:
     """Parse a plan file strictly; any problem is a `PlanError` naming the file and the bad field."""
     try:
@@ -212,6 +229,8 @@ def read_plan_file(path: Path) -> SavedPlan:
     if error is not None:
         where = _json_path(error.absolute_path) or "(top level)"
         raise PlanError(f"{path} is not a valid plan file: {where}: {_short(error.message)}")
+    if (unprintable := _unprintable(data)) is not None:
+        raise PlanError(f"{path} is not a valid plan file: {unprintable}: holds a control character")
     for index, change in enumerate(data.get("changes", [])):  # schedules the renderers will read as cron
         for side in ("before", "after"):
             cost = (change.get("cost") or {}).get(side) or {}

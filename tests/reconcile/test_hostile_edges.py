@@ -140,3 +140,15 @@ def test_the_webhook_of_a_protected_job_is_protected_too(session: Session, hub: 
     write_project(session.root, {"keep": one_shot("keep")})
     (pruning,) = session.plan().plan.pending
     assert pruning.webhook is not None and pruning.blocked is not None and "protect: true" in pruning.blocked
+
+
+def test_a_plan_file_whose_shown_strings_hold_control_characters_is_refused(session: Session, tmp_path: Path) -> None:
+    write_project(session.root, {"train": 'name: train\nimage: python:3.12\ncommand: ["python", "-c", "1\\n2"]\n'})
+    path = tmp_path / "plan.json"
+    path.write_text(render_plan_json(session.plan().plan))
+    assert read_plan_file(path).plan.changes  # a multi-line command is a value: quoted when shown, accepted
+    data = json.loads(path.read_text())
+    data["changes"][0]["reason"] = "R\x1b]0;pwned\x07"
+    path.write_text(json.dumps(data))
+    with pytest.raises(PlanError, match=r"changes\[0\]\.reason: holds a control character"):
+        read_plan_file(path)
