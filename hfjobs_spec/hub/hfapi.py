@@ -145,12 +145,8 @@ class HfApiBackend:
             return str(self._api.whoami()["name"])
 
     def list_hardware(self) -> list[HardwarePrice]:
-        with _translated():
-            try:
-                return [_price(item) for item in self._api.list_jobs_hardware()]
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the client parses the body as is
-                raise HubError(f"the Hub's hardware list is not in the expected shape ({type(exc).__name__}: "
-                               f"{safe_text(str(exc))[:100]})") from exc
+        with _translated(), _in_shape("hardware list"):
+            return [_price(item) for item in self._api.list_jobs_hardware()]
 
     def list_scheduled_jobs(self, namespace: str, labels: Mapping[str, str]) -> list[LiveScheduledJob]:
         with _translated():
@@ -206,12 +202,8 @@ class HfApiBackend:
         self._call(job_id, self._api.update_job_labels, job_id=job_id, labels=dict(labels), namespace=namespace)
 
     def list_webhooks(self) -> list[LiveWebhook]:
-        with _translated():
-            try:
-                return [_webhook(info) for info in self._api.list_webhooks()]
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the client parses the body as is
-                raise HubError(f"the Hub's webhook list is not in the expected shape ({type(exc).__name__}: "
-                               f"{safe_text(str(exc))[:100]})") from exc
+        with _translated(), _in_shape("webhook list"):
+            return [_webhook(info) for info in self._api.list_webhooks()]
 
     def create_webhook(self, request: WebhookRequest) -> LiveWebhook:
         with _translated():
@@ -361,6 +353,16 @@ def _scheduled(info: Any) -> LiveScheduledJob:
         last_run_at=last.at if last else None,
         next_run_at=info.status.next_job_run_at,
     )
+
+
+@contextmanager
+def _in_shape(what: str) -> Iterator[None]:
+    """The client builds its objects from the body as is: an answer of another shape is the Hub's error."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise HubError(f"the Hub's {what} is not in the expected shape ({type(exc).__name__}: "
+                       f"{safe_text(str(exc))[:100]})") from exc
 
 
 @contextmanager

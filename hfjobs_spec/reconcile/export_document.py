@@ -31,7 +31,7 @@ from hfjobs_spec.manifest.model import (
 from hfjobs_spec.manifest.normalize import normalise_image
 from hfjobs_spec.manifest.schema import API_VERSION
 from hfjobs_spec.manifest.tokens import looks_like_token
-from hfjobs_spec.reconcile.translate import SCRIPT_ENV, command_and_env
+from hfjobs_spec.reconcile.translate import SCRIPT_ENV, command_and_env, uv_options
 
 _UNITS = (("d", 86_400), ("h", 3600), ("m", 60))
 
@@ -187,18 +187,10 @@ def _program(spec: LiveSpec) -> dict[str, Any]:
 def recover_url_script(image: str, command: Sequence[str]) -> dict[str, Any] | None:
     """The `script` fields that make `command`, as `run_uv_job` builds it for a URL:
     `uv run [--with DEP]... [--python PY] URL [ARG]...`; None if none does, exactly."""
-    args = list(command)
-    if args[:2] != ["uv", "run"]:
+    if list(command[:2]) != ["uv", "run"]:
         return None
-    dependencies: list[str] = []
-    python: str | None = None
-    index = 2
-    while index + 1 < len(args) and args[index] in ("--with", "--python"):
-        if args[index] == "--with":
-            dependencies.append(args[index + 1])
-        else:
-            python = args[index + 1]
-        index += 2
+    args = list(command[2:])
+    dependencies, python, index = uv_options(args)
     if index >= len(args) or not args[index].startswith("https://"):
         return None  # a local file (uploaded to a bucket and renamed) or a command: not recoverable
     fields: dict[str, Any] = {"script": args[index]}
@@ -212,7 +204,7 @@ def recover_url_script(image: str, command: Sequence[str]) -> dict[str, Any] | N
         fields["python"] = python
     candidate = _script_spec(fields, image)
     sent, _ = command_and_env(candidate)
-    if list(sent) != args or len(set(dependencies)) != len(dependencies):
+    if list(sent) != list(command) or len(set(dependencies)) != len(dependencies):
         return None  # e.g. --python before --with: the manifest would send another command
     return fields
 

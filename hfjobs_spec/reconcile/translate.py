@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hfjobs_spec import labels as L
@@ -145,7 +145,9 @@ def _command_view(spec: LiveSpec) -> dict[str, Any]:
     return {"command": command}
 
 
-def _uv_view(args: list[str], script_name: Any) -> dict[str, Any]:
+def uv_options(args: Sequence[str]) -> tuple[list[str], str | None, int]:
+    """The `--with DEP` and `--python PY` options at the start of `uv run`'s arguments (as `run_uv_job`
+    puts them), and the index of the script that follows them."""
     dependencies: list[str] = []
     python = None
     index = 0
@@ -155,6 +157,11 @@ def _uv_view(args: list[str], script_name: Any) -> dict[str, Any]:
         else:
             python = args[index + 1]
         index += 2
+    return dependencies, python, index
+
+
+def _uv_view(args: list[str], script_name: Any) -> dict[str, Any]:
+    dependencies, python, index = uv_options(args)
     if index >= len(args):
         return {"command": ["uv", "run", *args]}
     return {"script": script_name(args[index]), "script_args": args[index + 1:], "dependencies": dependencies,
